@@ -1,0 +1,575 @@
+"""Exact PyTorch shape arithmetic on specs: pure ints and tuples, no numpy, no torch.
+
+The rules follow ATen, not the docstrings: ConvUtils.h / Convolution.cpp (conv), Pool.h
+(pooling_output_shape, pool*_shape_check), AdaptiveAveragePooling.cpp, ReflectionPad.cpp and
+PadNd.cpp (padding modes), and torch/nn/modules/conv.py ('same' padding split).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from fractions import Fraction
+from functools import cache
+
+from convcalc.errors import LayerError
+from convcalc.specs import (
+    AdaptiveAvgPool,
+    AdaptiveMaxPool,
+    AvgPool,
+    Conv,
+    ConvTranspose,
+    LayerSpec,
+    MaxPool,
+    expand,
+)
+
+AXIS_NAMES = {1: ("L",), 2: ("H", "W"), 3: ("D", "H", "W")}
+
+
+@dataclass(frozen=True)
+class Axis:
+    """One spatial axis of a layer applied to an input."""
+
+    name: str
+    input: int
+    output: int
+    kernel: int | None  # None for adaptive pools (windows vary)
+    stride: int | None
+    dilation: int | None
+    padding: tuple[int, int]  # applied (before, after); transposed: cropped from the output
+    output_padding: int
+    effective_kernel: int | None  # dilation·(kernel − 1) + 1
+    receptive_field: int  # input elements one output element can depend on
+    jump: Fraction  # input elements between neighbouring outputs
+    unused: int  # trailing input elements no window reaches
+    ceil_dropped: bool  # ceil_mode's last window would start in the right padding
+    formula: str  # the output size formula with the numbers substituted
+
+
+@dataclass(frozen=True)
+class LayerShape:
+    """Everything `convcalc shape` reports about one layer on one input shape."""
+
+    spec: LayerSpec
+    input_shape: tuple[int, ...]
+    output_shape: tuple[int, ...]
+    batched: bool
+    axes: tuple[Axis, ...]
+    weight_shape: tuple[int, ...] | None
+    bias_shape: tuple[int, ...] | None
+    params: int
+    macs: int
+    fan_in: int | None
+    init_bound: float | None  # U(−b, b) for weight and bias (kaiming_uniform_ with a=√5)
+    warnings: tuple[str, ...]
+
+    @property
+    def padding(self) -> tuple[tuple[int, int], ...]:
+        return tuple(axis.padding for axis in self.axes)
+
+    @property
+    def receptive_field(self) -> tuple[int, ...]:
+        return tuple(axis.receptive_field for axis in self.axes)
+
+    @property
+    def jump(self) -> tuple[Fraction, ...]:
+        return tuple(axis.jump for axis in self.axes)
+
+    @property
+    def unused_input(self) -> tuple[int, ...]:
+        return tuple(axis.unused for axis in self.axes)
+
+    def to_json(self) -> dict[str, object]:
+        """Plain JSON types; jumps below 1 (transposed convs) as floats."""
+        return {
+            "kind": self.spec.kind,
+            "layer": self.spec.torch_call(),
+            "input_shape": list(self.input_shape),
+            "output_shape": list(self.output_shape),
+            "batched": self.batched,
+            "weight_shape": None if self.weight_shape is None else list(self.weight_shape),
+            "bias_shape": None if self.bias_shape is None else list(self.bias_shape),
+            "params": self.params,
+            "macs": self.macs,
+            "padding": [list(p) for p in self.padding],
+            "effective_kernel": [axis.effective_kernel for axis in self.axes],
+            "receptive_field": list(self.receptive_field),
+            "jump": [_number(j) for j in self.jump],
+            "unused_input": list(self.unused_input),
+            "fan_in": self.fan_in,
+            "init_bound": self.init_bound,
+            "formulas": [axis.formula for axis in self.axes],
+            "warnings": list(self.warnings),
+        }
+
+
+def _number(value: Fraction) -> int | float:
+    return value.numerator if value.denominator == 1 else float(value)
+
+
+def _dims_text(values: tuple[int, ...]) -> str:
+    return "(" + ", ".join(map(str, values)) + ")"
+
+
+def check_input_shape(input_shape: tuple[int, ...]) -> None:
+    if not input_shape or any(size < 0 for size in input_shape):
+        raise LayerError(f"input: sizes must be ≥ 0, got {_dims_text(input_shape)}")
+
+
+def split_input(spec: LayerSpec, input_shape: tuple[int, ...]) -> tuple[bool, int, tuple[int, ...]]:
+    """(batched, channels, spatial) of an input PyTorch accepts for this layer."""
+    dims = spec.dims
+    if len(input_shape) not in (dims + 1, dims + 2):
+        layout = {1: "L", 2: "H, W", 3: "D, H, W"}[dims]
+        raise LayerError(
+            f"input: {spec.torch_name} expects a {dims + 1}-D (C, {layout}) or "
+            f"{dims + 2}-D (N, C, {layout}) input, got {len(input_shape)}-D "
+            f"{_dims_text(input_shape)}"
+        )
+    check_input_shape(input_shape)
+    batched = len(input_shape) == dims + 2
+    return batched, input_shape[-dims - 1], input_shape[-dims:]
+
+
+@cache
+def analyze(spec: LayerSpec, input_shape: tuple[int, ...]) -> LayerShape:
+    """Shape, parameters, MACs and receptive field of `spec` applied to `input_shape`.
+
+    Raises LayerError for exactly the inputs PyTorch refuses.
+    """
+    input_shape = tuple(input_shape)
+    batched, channels, spatial = split_input(spec, input_shape)
+    if isinstance(spec, Conv):
+        return _conv(spec, input_shape, batched, channels, spatial)
+    if isinstance(spec, ConvTranspose):
+        return _conv_transpose(spec, input_shape, batched, channels, spatial)
+    if isinstance(spec, MaxPool | AvgPool):
+        return _pool(spec, input_shape, batched, channels, spatial)
+    if isinstance(spec, AdaptiveAvgPool | AdaptiveMaxPool):
+        return _adaptive(spec, input_shape, batched, channels, spatial)
+    raise TypeError(f"not a layer spec: {spec!r}")  # pragma: no cover
+
+
+# --- convolutions -----------------------------------------------------------------------------
+
+
+def _check_channels(
+    spec: Conv | ConvTranspose, input_shape: tuple[int, ...], channels: int
+) -> None:
+    if channels != spec.in_channels:
+        raise LayerError(
+            f"in_channels: {spec.torch_name} expects {spec.in_channels} input channels, "
+            f"but the input {_dims_text(input_shape)} has {channels}"
+        )
+
+
+def same_padding(kernel: int, dilation: int) -> tuple[int, int]:
+    """'same': d·(k−1) in all, the odd element at the end (F.conv*d and nn.Conv*d agree)."""
+    total = dilation * (kernel - 1)
+    return total // 2, total - total // 2
+
+
+def conv_output_size(
+    size: int, kernel: int, stride: int, padding: tuple[int, int], dilation: int
+) -> int:
+    return (size + padding[0] + padding[1] - dilation * (kernel - 1) - 1) // stride + 1
+
+
+def _weight_facts(
+    weight_shape: tuple[int, ...], out_channels: int, bias: bool
+) -> tuple[int, tuple[int, ...] | None, int, float | None]:
+    bias_shape = (out_channels,) if bias else None
+    params = math.prod(weight_shape) + (out_channels if bias else 0)
+    # nn.init._calculate_fan_in_and_fan_out: weight.size(1) · ∏kernel
+    fan_in = math.prod(weight_shape[1:])
+    bound = 1 / math.sqrt(fan_in) if fan_in > 0 else None
+    return params, bias_shape, fan_in, bound
+
+
+def _conv(
+    spec: Conv, input_shape: tuple[int, ...], batched: bool, channels: int, spatial: tuple[int, ...]
+) -> LayerShape:
+    _check_channels(spec, input_shape, channels)
+    dims = spec.dims
+    kernel, stride, dilation = (
+        expand(v, dims) for v in (spec.kernel_size, spec.stride, spec.dilation)
+    )
+    if spec.padding == "same":
+        pads = tuple(same_padding(k, d) for k, d in zip(kernel, dilation, strict=True))
+    elif spec.padding == "valid":
+        pads = ((0, 0),) * dims
+    else:
+        assert not isinstance(spec.padding, str)
+        pads = tuple((p, p) for p in expand(spec.padding, dims))
+    if spec.padding_mode != "zeros":
+        _check_padding_mode(spec.padding_mode, spatial, pads)
+
+    axes = []
+    warnings: list[str] = []
+    names = AXIS_NAMES[dims]
+    for i in range(dims):
+        size, k, s, d, pad = spatial[i], kernel[i], stride[i], dilation[i], pads[i]
+        eff = d * (k - 1) + 1
+        padded = size + pad[0] + pad[1]
+        if padded < eff:
+            raise LayerError(_too_small_message(spec, names[i], size, k, d, pad, eff, padded))
+        out = conv_output_size(size, k, s, pad, d)
+        unused = _unused_trailing(size, pad[0], out, s, eff)
+        if unused:
+            warnings.append(_unused_message(names[i], unused, size, s))
+        if spec.padding == "same" and pad[0] != pad[1]:
+            warnings.append(
+                f"axis {names[i]}: 'same' padding {pad[0]}+{pad[1]} is asymmetric "
+                "(PyTorch pads the input explicitly, the extra element at the end)"
+            )
+        formula = f"⌊({size} + {pad[0]} + {pad[1]} − {d}·({k}−1) − 1)/{s}⌋ + 1 = {out}"
+        axes.append(
+            Axis(
+                name=names[i],
+                input=size,
+                output=out,
+                kernel=k,
+                stride=s,
+                dilation=d,
+                padding=pad,
+                output_padding=0,
+                effective_kernel=eff,
+                receptive_field=eff,
+                jump=Fraction(s),
+                unused=unused,
+                ceil_dropped=False,
+                formula=formula,
+            )
+        )
+
+    out_spatial = tuple(axis.output for axis in axes)
+    output_shape = (*input_shape[: 1 if batched else 0], spec.out_channels, *out_spatial)
+    weight_shape = (spec.out_channels, spec.in_channels // spec.groups, *kernel)
+    params, bias_shape, fan_in, bound = _weight_facts(weight_shape, spec.out_channels, spec.bias)
+    macs = math.prod(output_shape) * math.prod(weight_shape[1:])
+    return LayerShape(
+        spec=spec,
+        input_shape=input_shape,
+        output_shape=output_shape,
+        batched=batched,
+        axes=tuple(axes),
+        weight_shape=weight_shape,
+        bias_shape=bias_shape,
+        params=params,
+        macs=macs,
+        fan_in=fan_in,
+        init_bound=bound,
+        warnings=tuple(warnings),
+    )
+
+
+def _check_padding_mode(
+    mode: str, spatial: tuple[int, ...], pads: tuple[tuple[int, int], ...]
+) -> None:
+    """F.pad's limits: reflect needs pad < size, circular pad ≤ size; replicate has none."""
+    for size, (before, after) in zip(spatial, pads, strict=True):
+        widest = max(before, after)
+        if mode == "reflect" and widest >= size and widest > 0:
+            raise LayerError(
+                f"padding: reflect padding must be smaller than the input on each side, "
+                f"got padding ({before}, {after}) for an axis of size {size}"
+                + (f"; at most {size - 1}" if size > 1 else "")
+            )
+        if mode == "circular" and widest > size:
+            raise LayerError(
+                f"padding: circular padding wraps around more than once: padding "
+                f"({before}, {after}) for an axis of size {size}; at most {size}"
+            )
+
+
+def _too_small_message(
+    spec: LayerSpec,
+    axis: str,
+    size: int,
+    k: int,
+    d: int,
+    pad: tuple[int, int],
+    eff: int,
+    padded: int,
+) -> str:
+    kernel = f"kernel {k} dilated by {d} spans {eff}" if d > 1 else f"kernel {k}"
+    need = eff - size
+    hint = (
+        f"; padding ≥ {math.ceil(need / 2)} per side or an input ≥ {eff - pad[0] - pad[1]} fits"
+        if need > 0
+        else ""
+    )
+    return (
+        f"kernel_size: on axis {axis} the {kernel}, but the padded input is only {padded} "
+        f"(input {size} + padding {pad[0]}+{pad[1]}){hint}"
+    )
+
+
+def _unused_trailing(size: int, before: int, out: int, stride: int, eff: int) -> int:
+    """Real input elements after the last window's end (padding excluded)."""
+    last_end = (out - 1) * stride + eff  # exclusive, in padded coordinates
+    return max(0, before + size - last_end)
+
+
+def _unused_message(axis: str, unused: int, size: int, stride: int) -> str:
+    return f"axis {axis}: stride {stride} leaves the last {unused} of {size} input elements unused"
+
+
+def _conv_transpose(
+    spec: ConvTranspose,
+    input_shape: tuple[int, ...],
+    batched: bool,
+    channels: int,
+    spatial: tuple[int, ...],
+) -> LayerShape:
+    _check_channels(spec, input_shape, channels)
+    dims = spec.dims
+    assert not isinstance(spec.padding, str)
+    kernel, stride, dilation, padding, out_pad = (
+        expand(v, dims)
+        for v in (spec.kernel_size, spec.stride, spec.dilation, spec.padding, spec.output_padding)
+    )
+    names = AXIS_NAMES[dims]
+    axes = []
+    warnings: list[str] = []
+    for i in range(dims):
+        size, k, s, d, p, op = spatial[i], kernel[i], stride[i], dilation[i], padding[i], out_pad[i]
+        if op >= max(s, d):
+            raise LayerError(
+                f"output_padding: must be smaller than either stride or dilation on axis "
+                f"{names[i]}, got output_padding={op} with stride={s}, dilation={d}; "
+                f"at most {max(s, d) - 1}"
+            )
+        eff = d * (k - 1) + 1
+        out = (size - 1) * s - 2 * p + d * (k - 1) + op + 1
+        if out < 1:
+            raise LayerError(
+                f"padding: on axis {names[i]} the output size would be {out} "
+                f"(({size} − 1)·{s} − 2·{p} + {d}·({k}−1) + {op} + 1); "
+                f"padding ≤ {_max_transposed_padding(size, k, s, d, op)} gives at least 1"
+            )
+        if s > eff:
+            warnings.append(
+                f"axis {names[i]}: stride {s} > kernel span {eff}: some outputs receive no "
+                "input (bias only)"
+            )
+        unused = max(0, size - math.ceil((out + p) / s))
+        if unused:
+            warnings.append(
+                f"axis {names[i]}: padding {p} crops every contribution of the last {unused} "
+                "input elements"
+            )
+        axes.append(
+            Axis(
+                name=names[i],
+                input=size,
+                output=out,
+                kernel=k,
+                stride=s,
+                dilation=d,
+                padding=(p, p),
+                output_padding=op,
+                effective_kernel=eff,
+                receptive_field=(eff - 1) // s + 1,
+                jump=Fraction(1, s),
+                unused=unused,
+                ceil_dropped=False,
+                formula=f"({size} − 1)·{s} − 2·{p} + {d}·({k}−1) + {op} + 1 = {out}",
+            )
+        )
+    out_spatial = tuple(axis.output for axis in axes)
+    output_shape = (*input_shape[: 1 if batched else 0], spec.out_channels, *out_spatial)
+    weight_shape = (spec.in_channels, spec.out_channels // spec.groups, *kernel)
+    params, bias_shape, fan_in, bound = _weight_facts(weight_shape, spec.out_channels, spec.bias)
+    # Direct computation scatters each input element over (out/g)·∏k outputs.
+    macs = math.prod(input_shape) * math.prod(weight_shape[1:])
+    return LayerShape(
+        spec=spec,
+        input_shape=input_shape,
+        output_shape=output_shape,
+        batched=batched,
+        axes=tuple(axes),
+        weight_shape=weight_shape,
+        bias_shape=bias_shape,
+        params=params,
+        macs=macs,
+        fan_in=fan_in,
+        init_bound=bound,
+        warnings=tuple(warnings),
+    )
+
+
+def _max_transposed_padding(size: int, k: int, s: int, d: int, op: int) -> int:
+    return ((size - 1) * s + d * (k - 1) + op) // 2
+
+
+# --- pooling ----------------------------------------------------------------------------------
+
+
+def pool_output_size(
+    size: int, kernel: int, stride: int, pad: int, dilation: int, ceil_mode: bool
+) -> tuple[int, bool]:
+    """Pool.h pooling_output_shape: (size, whether ceil_mode dropped its last window)."""
+    span = size + 2 * pad - dilation * (kernel - 1) - 1
+    out = (span + (stride - 1 if ceil_mode else 0)) // stride + 1
+    # ceil mode: the last window must start inside the input or the left padding.
+    if ceil_mode and (out - 1) * stride >= size + pad:
+        return out - 1, True
+    return out, False
+
+
+def _pool(
+    spec: MaxPool | AvgPool,
+    input_shape: tuple[int, ...],
+    batched: bool,
+    channels: int,
+    spatial: tuple[int, ...],
+) -> LayerShape:
+    dims = spec.dims
+    _check_nonzero(spec, input_shape, batched)
+    kernel = expand(spec.kernel_size, dims)
+    stride = kernel if spec.stride is None else expand(spec.stride, dims)
+    padding = expand(spec.padding, dims)
+    dilation = expand(spec.dilation, dims) if isinstance(spec, MaxPool) else (1,) * dims
+    names = AXIS_NAMES[dims]
+    axes = []
+    warnings: list[str] = []
+    for i in range(dims):
+        size, k, s, p, d = spatial[i], kernel[i], stride[i], padding[i], dilation[i]
+        if p > k // 2:
+            raise LayerError(
+                f"padding: must be at most half the kernel size on axis {names[i]}, got "
+                f"padding={p} with kernel_size={k}; at most {k // 2}"
+            )
+        eff = d * (k - 1) + 1
+        out, dropped = pool_output_size(size, k, s, p, d, spec.ceil_mode)
+        if out < 1:
+            raise LayerError(
+                _too_small_message(spec, names[i], size, k, d, (p, p), eff, size + 2 * p)
+            )
+        unused = _unused_trailing(size, p, out, s, eff)
+        if unused:
+            warnings.append(_unused_message(names[i], unused, size, s))
+        if dropped:
+            warnings.append(
+                f"axis {names[i]}: ceil_mode dropped a last window that would start in the "
+                "right padding"
+            )
+        dil = f"{d}·" if isinstance(spec, MaxPool) else ""
+        bracket = ("⌈", "⌉") if spec.ceil_mode else ("⌊", "⌋")
+        formula = (
+            f"{bracket[0]}({size} + 2·{p} − {dil}({k}−1) − 1)/{s}{bracket[1]} + 1"
+            + (" − 1" if dropped else "")
+            + f" = {out}"
+        )
+        axes.append(
+            Axis(
+                name=names[i],
+                input=size,
+                output=out,
+                kernel=k,
+                stride=s,
+                dilation=d,
+                padding=(p, p),
+                output_padding=0,
+                effective_kernel=eff,
+                receptive_field=eff,
+                jump=Fraction(s),
+                unused=unused,
+                ceil_dropped=dropped,
+                formula=formula,
+            )
+        )
+    output_shape = (*input_shape[:-dims], *(axis.output for axis in axes))
+    return _parameterless(spec, input_shape, output_shape, batched, axes, warnings)
+
+
+def _check_nonzero(spec: LayerSpec, input_shape: tuple[int, ...], batched: bool) -> None:
+    """Pools refuse empty non-batch dimensions (a batch of 0 is fine)."""
+    rest = input_shape[1:] if batched else input_shape
+    if 0 in rest:
+        raise LayerError(
+            f"input: {spec.torch_name} needs non-zero channel and spatial sizes, got "
+            f"{_dims_text(input_shape)}"
+        )
+
+
+def _parameterless(
+    spec: LayerSpec,
+    input_shape: tuple[int, ...],
+    output_shape: tuple[int, ...],
+    batched: bool,
+    axes: list[Axis],
+    warnings: list[str],
+) -> LayerShape:
+    return LayerShape(
+        spec=spec,
+        input_shape=input_shape,
+        output_shape=output_shape,
+        batched=batched,
+        axes=tuple(axes),
+        weight_shape=None,
+        bias_shape=None,
+        params=0,
+        macs=0,
+        fan_in=None,
+        init_bound=None,
+        warnings=tuple(warnings),
+    )
+
+
+def adaptive_window(size: int, out: int, index: int) -> tuple[int, int]:
+    """[start, end) of adaptive pooling's window `index` (AdaptiveAveragePooling.cpp)."""
+    return (index * size) // out, -((-(index + 1) * size) // out)
+
+
+def adaptive_max_window(size: int, out: int) -> int:
+    """Largest adaptive window, in closed form (no loop over a possibly huge output).
+
+    With size = q·out + r, window i spans q + ⌈(b_i + r)/out⌉ where b_i = i·r mod out; the
+    b_i run over the multiples of g = gcd(r, out) below out.
+    """
+    q, r = divmod(size, out)
+    if r == 0:
+        return q
+    return q + (2 if math.gcd(r, out) < r else 1)
+
+
+def _adaptive(
+    spec: AdaptiveAvgPool | AdaptiveMaxPool,
+    input_shape: tuple[int, ...],
+    batched: bool,
+    channels: int,
+    spatial: tuple[int, ...],
+) -> LayerShape:
+    _check_nonzero(spec, input_shape, batched)
+    names = AXIS_NAMES[spec.dims]
+    axes = []
+    for i, wanted in enumerate(spec.output_sizes()):
+        size = spatial[i]
+        out = size if wanted is None else wanted
+        if out < 0:
+            raise LayerError(f"output_size: must be ≥ 0, got {spec.output_size}")
+        window = adaptive_max_window(size, out) if out else 0
+        formula = f"output_size {'None → input ' if wanted is None else ''}= {out}"
+        axes.append(
+            Axis(
+                name=names[i],
+                input=size,
+                output=out,
+                kernel=None,
+                stride=None,
+                dilation=None,
+                padding=(0, 0),
+                output_padding=0,
+                effective_kernel=None,
+                receptive_field=window,
+                jump=Fraction(size, out) if out else Fraction(0),
+                unused=0,
+                ceil_dropped=False,
+                formula=formula,
+            )
+        )
+    output_shape = (*input_shape[: -spec.dims], *(axis.output for axis in axes))
+    return _parameterless(spec, input_shape, output_shape, batched, axes, [])

@@ -1,0 +1,108 @@
+"""`convcalc shape KIND`: output size, parameters, MACs and receptive field of one layer."""
+
+from __future__ import annotations
+
+import inspect
+import json
+from typing import Any
+
+import typer
+
+from convcalc.commands.layer_options import (
+    INPUT_SHAPE_OPTION,
+    JSON_OPTION,
+    build_spec,
+    layer_command,
+    parse_shape,
+    spec_args,
+)
+from convcalc.kinds import FAMILY_PREFIX, torch_name
+
+app = typer.Typer(
+    name="shape",
+    help="Output shape, parameters, MACs and receptive field of one layer.",
+    no_args_is_help=True,
+    context_settings={"token_normalize_func": str.lower},
+)
+
+_EXAMPLES = {
+    "conv": [
+        "convcalc shape {kind} -i 1,3,224,224 --out-channels 64 -k 7 -s 2 -p 3",
+        "convcalc shape {kind} -i 3,32,32 -o 16 -k 3 -p same --padding-mode reflect",
+        "convcalc shape {kind} -i 1,32,56,56 -o 32 -k 3 -g 32 --json",
+    ],
+    "convtranspose": [
+        "convcalc shape {kind} -i 1,64,28,28 -o 32 -k 4 -s 2 -p 1",
+        "convcalc shape {kind} -i 1,16,29,29 -o 3 -k 3 -s 2 -p 1 --output-padding 1",
+    ],
+    "maxpool": [
+        "convcalc shape {kind} -i 1,64,112,112 -k 3 -s 2 -p 1",
+        "convcalc shape {kind} -i 1,3,6,6 -k 3 -s 2 --ceil-mode",
+    ],
+    "avgpool": [
+        "convcalc shape {kind} -i 1,64,56,56 -k 2",
+        "convcalc shape {kind} -i 1,8,7,7 -k 3 -s 2 -p 1 --ceil-mode --json",
+    ],
+    "adaptiveavgpool": [
+        "convcalc shape {kind} -i 1,512,13,13 --output-size 7",
+        "convcalc shape {kind} -i 1,512,13,9 --output-size None,3",
+    ],
+}
+_EXAMPLES["adaptivemaxpool"] = _EXAMPLES["adaptiveavgpool"]
+
+
+def _example_shape(example: str, dims: int) -> str:
+    # examples are written for 2-D; drop or add a spatial axis for 1-D / 3-D
+    words = example.split()
+    for i, word in enumerate(words):
+        if words[i - 1] == "-i":
+            sizes = word.split(",")
+            channels_end = len(sizes) - 2
+            spatial = sizes[channels_end:]
+            spatial = spatial[:dims] if dims <= 2 else [spatial[0], *spatial]
+            words[i] = ",".join(sizes[:channels_end] + spatial)
+        elif "," in word and words[i - 1] in ("--output-size",) and dims != 2:
+            words[i] = ",".join((word.split(",") * 2)[:dims])
+    return " ".join(words)
+
+
+def _examples(family: str, dims: int) -> str:
+    kind = f"{family}{dims}d"
+    lines = "\n".join("  $ " + _example_shape(e.format(kind=kind), dims) for e in _EXAMPLES[family])
+    return f"\b\nExamples:\n{lines}"
+
+
+def _shape(family: str, dims: int) -> Any:
+    def body(given: dict[str, Any], *, input: str, json_output: bool) -> None:
+        from convcalc.arithmetic import analyze, check_input_shape
+
+        input_shape = parse_shape(input)
+        check_input_shape(input_shape)
+        spec = build_spec(family, dims, spec_args(family, dims, given, input_shape))
+        result = analyze(spec, input_shape)
+        if json_output:
+            typer.echo(json.dumps(result.to_json(), ensure_ascii=False))
+            return
+        from convcalc.render import is_ascii, make_console
+        from convcalc.render.shape import shape_report
+
+        console = make_console()
+        console.print(shape_report(result, ascii_only=is_ascii(console)))
+
+    return layer_command(
+        family,
+        dims,
+        body,
+        before=(("input", INPUT_SHAPE_OPTION, inspect.Parameter.empty),),
+        after=(("json_output", JSON_OPTION, False),),
+    )
+
+
+for _family in FAMILY_PREFIX:
+    for _dims in (1, 2, 3):
+        app.command(
+            f"{_family}{_dims}d",
+            help=f"Output shape of torch.nn.{torch_name(_family, _dims)}: formula per axis, "
+            "parameters, MACs, receptive field and warnings.",
+            epilog=_examples(_family, _dims),
+        )(_shape(_family, _dims))

@@ -1,0 +1,54 @@
+"""Result objects → rich renderables.  Functions here build; they never print.
+
+rich is imported by this package only, and only when a table is wanted: `--json` never
+loads it.
+"""
+
+from __future__ import annotations
+
+import sys
+from fractions import Fraction
+from typing import IO
+
+from rich import box
+from rich.console import Console
+from rich.table import Table
+
+
+def make_console(file: IO[str] | None = None, *, width: int | None = None) -> Console:
+    """A console for `file` (stdout).  rich itself drops colour for NO_COLOR and for pipes."""
+    return Console(file=file or sys.stdout, width=width, highlight=False, emoji=False)
+
+
+def is_ascii(console: Console) -> bool:
+    return "utf" not in console.encoding.lower()
+
+
+def make_table(*columns: str, title: str | None = None, ascii_only: bool = False) -> Table:
+    """Tables built in one place: compact, right-aligned numbers, ASCII when asked."""
+    table = Table(
+        title=title,
+        box=box.ASCII if ascii_only else box.SIMPLE_HEAD,
+        title_justify="left",
+        pad_edge=False,
+        show_edge=False,
+        collapse_padding=True,
+        expand=False,
+    )
+    for i, column in enumerate(columns):
+        table.add_column(column, justify="left" if i == 0 else "right", no_wrap=i == 0)
+    return table
+
+
+def fmt_int(value: int | None) -> str:
+    return "—" if value is None else f"{value:,}"
+
+
+def fmt_shape(shape: tuple[int, ...] | None) -> str:
+    return "—" if shape is None else str(tuple(shape))
+
+
+def fmt_fraction(value: Fraction) -> str:
+    return (
+        str(value.numerator) if value.denominator == 1 else f"{value.numerator}/{value.denominator}"
+    )

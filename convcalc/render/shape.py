@@ -1,0 +1,70 @@
+"""`convcalc shape`: one layer on one input, as a table of axes and a summary."""
+
+from __future__ import annotations
+
+from rich.console import Group, RenderableType
+from rich.table import Table
+from rich.text import Text
+
+from convcalc.arithmetic import LayerShape
+from convcalc.render import fmt_fraction, fmt_int, fmt_shape, make_table
+
+
+def shape_report(result: LayerShape, *, ascii_only: bool = False) -> RenderableType:
+    spec = result.spec
+    adaptive = result.axes[0].kernel is None
+    transposed = spec.family == "convtranspose"
+    if adaptive:
+        columns = ["axis", "input", "output", "max window"]
+    else:
+        columns = ["axis", "input", "kernel", "dilation", "eff. k", "stride", "padding"]
+        columns += ["out pad"] if transposed else []
+        columns += ["output"]
+    table = make_table(*columns, title=spec.torch_call(), ascii_only=ascii_only)
+    for axis in result.axes:
+        if adaptive:
+            table.add_row(axis.name, str(axis.input), str(axis.output), str(axis.receptive_field))
+            continue
+        row = [
+            axis.name,
+            str(axis.input),
+            str(axis.kernel),
+            str(axis.dilation),
+            str(axis.effective_kernel),
+            str(axis.stride),
+            f"{axis.padding[0]}+{axis.padding[1]}",
+        ]
+        row += [str(axis.output_padding)] if transposed else []
+        row += [str(axis.output)]
+        table.add_row(*row)
+
+    formulas = Text("\n")
+    for axis in result.axes:
+        formulas.append(f"{axis.name}: ", style="bold")
+        formulas.append(axis.formula + "\n")
+
+    summary = Table.grid(padding=(0, 2))
+    summary.add_column(style="bold")
+    summary.add_column()
+    summary.add_row("output shape", fmt_shape(result.output_shape))
+    if result.weight_shape is not None:
+        summary.add_row("weight", fmt_shape(result.weight_shape))
+        summary.add_row("bias", fmt_shape(result.bias_shape))
+    summary.add_row("params", fmt_int(result.params))
+    summary.add_row("MACs", fmt_int(result.macs) + ("" if result.weight_shape else " (pooling)"))
+    summary.add_row("receptive field", " × ".join(map(str, result.receptive_field)))
+    summary.add_row("jump", " × ".join(fmt_fraction(j) for j in result.jump))
+    if result.init_bound is not None:
+        summary.add_row(
+            "init bound",
+            f"U(−{result.init_bound:.6g}, {result.init_bound:.6g}) = 1/√{result.fan_in}",
+        )
+
+    parts: list[RenderableType] = [table, formulas, summary]
+    if result.warnings:
+        warnings = Text()
+        for warning in result.warnings:
+            warnings.append("\nwarning: ", style="yellow bold")
+            warnings.append(warning)
+        parts.append(warnings)
+    return Group(*parts)

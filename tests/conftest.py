@@ -1,0 +1,67 @@
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+from hypothesis import HealthCheck, settings
+
+sys.path.insert(0, str(Path(__file__).parent))  # torch_oracle, strategies
+
+settings.register_profile(
+    "default", deadline=2000, max_examples=150, suppress_health_check=[HealthCheck.too_slow]
+)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
+
+UNDER_CI = bool(os.environ.get("CI"))
+
+
+def require_torch() -> ModuleType:
+    """torch, or a skip where it is absent; under CI an absent oracle is a failure."""
+    try:
+        import torch
+    except ImportError:
+        if UNDER_CI:
+            pytest.fail("torch is required under CI: the live oracle tests must run")
+        pytest.skip("torch not installed (the oracle tests run under CI)")
+    return torch
+
+
+@pytest.fixture
+def torch() -> ModuleType:
+    return require_torch()
+
+
+@dataclass
+class CliResult:
+    exit_code: int
+    stdout: str
+    stderr: str
+
+    @property
+    def output(self) -> str:
+        return self.stdout + self.stderr
+
+
+@pytest.fixture
+def cli(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch):
+    """Run convcalc's real entry point (error handling included) in-process."""
+    from convcalc.cli import main
+
+    monkeypatch.setenv("COLUMNS", "80")
+    monkeypatch.setenv("NO_COLOR", "1")
+
+    def run(*args: str) -> CliResult:
+        capsys.readouterr()
+        code = 0
+        try:
+            main(list(args))
+        except SystemExit as exc:
+            code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+        out, err = capsys.readouterr()
+        return CliResult(code, out, err)
+
+    return run

@@ -1,0 +1,159 @@
+"""`convcalc shape` end to end through the real entry point: exit codes, streams, JSON."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from convcalc.kinds import KINDS, torch_name
+
+REQUIRED_JSON_KEYS = {
+    "kind",
+    "input_shape",
+    "output_shape",
+    "weight_shape",
+    "bias_shape",
+    "params",
+    "macs",
+    "padding",
+    "receptive_field",
+    "jump",
+    "unused_input",
+    "init_bound",
+}
+
+
+def test_json_has_every_documented_field(cli) -> None:
+    result = cli(
+        "shape",
+        "conv2d",
+        "-i",
+        "1,3,224,224",
+        "--out-channels",
+        "64",
+        "-k",
+        "7",
+        "-s",
+        "2",
+        "-p",
+        "3",
+        "--json",
+    )
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data.keys() >= REQUIRED_JSON_KEYS
+    assert data["output_shape"] == [1, 64, 112, 112]
+    assert data["weight_shape"] == [64, 3, 7, 7]
+    assert data["params"] == 64 * 3 * 49 + 64
+    assert data["padding"] == [[3, 3], [3, 3]]
+    assert data["layer"] == "Conv2d(3, 64, kernel_size=7, stride=2, padding=3)"
+
+
+def test_pool_json_has_null_weights(cli) -> None:
+    result = cli("shape", "maxpool2d", "-i", "1,3,8,8", "-k", "2", "--json")
+    data = json.loads(result.stdout)
+    assert data["weight_shape"] is None
+    assert data["bias_shape"] is None
+    assert data["init_bound"] is None
+    assert data["macs"] == 0
+
+
+@pytest.mark.parametrize("kind", ["Conv2d", "CONV2D", "conv2d", "ConvTranspose1d", "MaxPool3d"])
+def test_kind_is_case_insensitive(cli, kind: str) -> None:
+    dims = int(kind[-2])
+    spatial = ",".join(["6"] * dims)
+    extra = ["-o", "2"] if kind.lower().startswith("conv") else []
+    result = cli("shape", kind, "-i", f"2,{spatial}", "-k", "2", *extra, "--json")
+    assert result.exit_code == 0, result.output
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "needle"),
+    [
+        # a layer PyTorch refuses: exit 1, one line naming the parameter and the numbers
+        (["conv2d", "-i", "1,3,4,4", "-o", "8", "-k", "3", "-d", "2"], 1, "spans 5"),
+        (["conv2d", "-i", "1,3,4,4", "-o", "8", "-k", "3", "-g", "2"], 1, "groups"),
+        (["conv2d", "-i", "1,3,4,4", "-o", "8", "-k", "0"], 1, "kernel_size: must be ≥ 1, got 0"),
+        (["conv2d", "-i", "1,3,4,4", "-o", "8", "-k", "3,3,3"], 1, "kernel_size"),
+        (["conv2d", "-i", "1,3,4,4", "-o", "8", "-k", "3", "-p", "same", "-s", "2"], 1, "same"),
+        (
+            ["conv2d", "-i", "1,3,4,4", "-o", "8", "-k", "3", "--padding-mode", "mirror"],
+            1,
+            "padding_mode",
+        ),
+        (["conv2d", "-i", "1,-3,4,4", "-o", "8", "-k", "3"], 1, "input"),
+        (
+            ["convtranspose2d", "-i", "1,3,4,4", "-o", "8", "-k", "3", "--output-padding", "1"],
+            1,
+            "output_padding",
+        ),
+        (["maxpool2d", "-i", "1,3,4,4", "-k", "3", "-p", "2"], 1, "at most 1"),
+        (["adaptiveavgpool2d", "-i", "1,3,4,4", "--output-size", "2,2,2"], 1, "output_size"),
+        # malformed command lines: exit 2
+        (["conv2d", "-i", "1,3,4,4", "-o", "8", "-k", "abc"], 2, "--kernel-size"),
+        (["conv2d", "-i", "1,3,4,4", "-k", "3"], 2, "--out-channels"),
+        (["conv2d", "-i", "1,x,4,4", "-o", "8", "-k", "3"], 2, "--input"),
+        (["conv2d", "-i", "1,3,4,4", "-o", "eight", "-k", "3"], 2, "--out-channels"),
+        (["avgpool1d", "-i", "1,3,4", "-k", "2", "--divisor-override", "2"], 2, "divisor"),
+        (["maxpool2d", "-i", "1,3,4,4", "-k", "2", "--groups", "2"], 2, "--groups"),
+        (["nopool2d", "-i", "1,3,4,4"], 2, "nopool2d"),
+    ],
+)
+def test_errors(cli, args: list[str], code: int, needle: str) -> None:
+    result = cli("shape", *args)
+    assert result.exit_code == code, result.output
+    assert result.stdout == ""
+    assert needle in result.stderr
+    assert "Traceback" not in result.stderr
+    if code == 1:
+        assert result.stderr.startswith("Error: ")
+        assert "internal error" not in result.stderr
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_each_kind_shows_only_its_own_options(cli, kind: str) -> None:
+    result = cli("shape", kind, "--help")
+    assert result.exit_code == 0
+    text = result.stdout
+    family = kind[:-2]
+    assert ("--out-channels" in text) == family.startswith("conv")
+    assert ("--output-padding" in text) == (family == "convtranspose")
+    assert ("--ceil-mode" in text) == (family in ("maxpool", "avgpool"))
+    assert ("--divisor-override" in text) == (family == "avgpool" and kind != "avgpool1d")
+    assert ("--output-size" in text) == family.startswith("adaptive")
+    assert ("--dilation" in text) == (family in ("conv", "convtranspose", "maxpool"))
+    assert f"torch.nn.{torch_name(family, int(kind[-2]))}" in text
+    # help ends with real examples of this very kind
+    assert text.rstrip().splitlines()[-1].strip().startswith(f"$ convcalc shape {kind}")
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_help_examples_run(cli, kind: str) -> None:
+    examples = [
+        line.strip()[2:].split()[1:]
+        for line in cli("shape", kind, "--help").stdout.splitlines()
+        if line.strip().startswith("$ convcalc")
+    ]
+    assert len(examples) >= 2
+    for example in examples:
+        result = cli(*example)
+        assert result.exit_code == 0, (example, result.output)
+
+
+def test_table_output_is_plain_in_a_pipe(cli) -> None:
+    result = cli(
+        "shape", "conv2d", "-i", "1,3,224,224", "-o", "64", "-k", "7", "-s", "2", "-p", "3"
+    )
+    assert result.exit_code == 0, result.output
+    assert "\x1b[" not in result.stdout
+    assert "(1, 64, 112, 112)" in result.stdout
+    assert all(len(line) <= 80 for line in result.stdout.splitlines())
+
+
+def test_version(cli) -> None:
+    from importlib.metadata import version
+
+    result = cli("--version")
+    assert result.exit_code == 0
+    assert result.stdout.strip() == f"convcalc {version('convcalc')}"
