@@ -191,10 +191,14 @@ def _conv(
     spec: Conv, input_shape: tuple[int, ...], batched: bool, channels: int, spatial: tuple[int, ...]
 ) -> LayerShape:
     _check_channels(spec, input_shape, channels)
+    if spec.out_channels == 0:
+        raise LayerError(f"out_channels: {spec.torch_name} needs at least 1 output channel, got 0")
     dims = spec.dims
+    empty_batch = batched and input_shape[0] == 0
     kernel, stride, dilation = (
         expand(v, dims) for v in (spec.kernel_size, spec.stride, spec.dilation)
     )
+    _check_dilation(spec, dilation, empty_batch)
     if spec.padding == "same":
         pads = tuple(same_padding(k, d) for k, d in zip(kernel, dilation, strict=True))
     elif spec.padding == "valid":
@@ -202,8 +206,14 @@ def _conv(
     else:
         assert not isinstance(spec.padding, str)
         pads = tuple((p, p) for p in expand(spec.padding, dims))
+        if (
+            spec.padding_mode != "zeros"
+            and isinstance(spec.padding, tuple)
+            and dims > 1 == len(spec.padding)
+        ):
+            pads = _last_axis_only(spec, input_shape, pads)
     if spec.padding_mode != "zeros":
-        _check_padding_mode(spec.padding_mode, spatial, pads)
+        _check_padding_mode(spec.padding_mode, channels, spatial, pads)
 
     axes = []
     warnings: list[str] = []
@@ -242,9 +252,16 @@ def _conv(
                 formula=formula,
             )
         )
+    if 0 in spatial and not empty_batch and channels != 0:
+        raise LayerError(
+            f"input: PyTorch convolves an empty spatial axis only in an empty batch or with 0 "
+            f"channels, got {_dims_text(input_shape)}"
+        )
 
     out_spatial = tuple(axis.output for axis in axes)
-    output_shape = (*input_shape[: 1 if batched else 0], spec.out_channels, *out_spatial)
+    # quirk kept from ATen: a 0-channel input yields 0 output channels, whatever out_channels
+    out_channels = spec.out_channels if channels else 0
+    output_shape = (*input_shape[: 1 if batched else 0], out_channels, *out_spatial)
     weight_shape = (spec.out_channels, spec.in_channels // spec.groups, *kernel)
     params, bias_shape, fan_in, bound = _weight_facts(weight_shape, spec.out_channels, spec.bias)
     macs = math.prod(output_shape) * math.prod(weight_shape[1:])
@@ -264,11 +281,44 @@ def _conv(
     )
 
 
-def _check_padding_mode(
-    mode: str, spatial: tuple[int, ...], pads: tuple[tuple[int, int], ...]
+def _check_dilation(
+    spec: Conv | ConvTranspose, dilation: tuple[int, ...], empty_batch: bool
 ) -> None:
-    """F.pad's limits: reflect needs pad < size, circular pad ≤ size; replicate has none."""
+    # ATen skips this check for an empty batch (the constructor never checks it)
+    if 0 in dilation and not empty_batch:
+        raise LayerError(f"dilation: must be ≥ 1, got {spec.dilation}")
+
+
+def _last_axis_only(
+    spec: Conv, input_shape: tuple[int, ...], pads: tuple[tuple[int, int], ...]
+) -> tuple[tuple[int, int], ...]:
+    """A 1-tuple padding with a non-zeros mode reaches F.pad as one (before, after) pair: it
+    pads the last axis only, and F.pad takes that for 2-D and 3-D tensors only."""
+    if len(input_shape) > 3:
+        raise LayerError(
+            f"padding: with padding_mode={spec.padding_mode!r}, padding={spec.padding} pads "
+            f"only the last axis, which PyTorch cannot do for a {len(input_shape)}-D input; "
+            f"give one padding per axis, e.g. padding={spec.padding * spec.dims}"
+        )
+    return ((0, 0),) * (spec.dims - 1) + (pads[-1],)
+
+
+def _check_padding_mode(
+    mode: str, channels: int, spatial: tuple[int, ...], pads: tuple[tuple[int, int], ...]
+) -> None:
+    """F.pad's limits: reflect needs pad < size, circular pad ≤ size, replicate none; a
+    negative pad crops but must leave ≥ 1 element; reflect/replicate refuse empty axes."""
+    if mode in ("reflect", "replicate") and (channels == 0 or 0 in spatial):
+        raise LayerError(
+            f"input: padding_mode={mode!r} needs non-zero channel and spatial sizes, got "
+            f"{channels} channels and spatial {_dims_text(spatial)}"
+        )
     for size, (before, after) in zip(spatial, pads, strict=True):
+        if min(before, after) < 0 and size + before + after < 1:
+            raise LayerError(
+                f"padding: ({before}, {after}) crops an axis of size {size} to "
+                f"{size + before + after}; at least 1 element must remain"
+            )
         widest = max(before, after)
         if mode == "reflect" and widest >= size and widest > 0:
             raise LayerError(
@@ -324,18 +374,24 @@ def _conv_transpose(
     spatial: tuple[int, ...],
 ) -> LayerShape:
     _check_channels(spec, input_shape, channels)
+    for name in ("in_channels", "out_channels"):
+        if getattr(spec, name) == 0:
+            raise LayerError(f"{name}: {spec.torch_name} needs at least 1, got 0")
     dims = spec.dims
+    empty_batch = batched and input_shape[0] == 0
     assert not isinstance(spec.padding, str)
     kernel, stride, dilation, padding, out_pad = (
         expand(v, dims)
         for v in (spec.kernel_size, spec.stride, spec.dilation, spec.padding, spec.output_padding)
     )
+    _check_dilation(spec, dilation, empty_batch)
     names = AXIS_NAMES[dims]
     axes = []
     warnings: list[str] = []
     for i in range(dims):
         size, k, s, d, p, op = spatial[i], kernel[i], stride[i], dilation[i], padding[i], out_pad[i]
-        if op >= max(s, d):
+        # ATen skips the output_padding and output-size checks for an empty batch
+        if op >= max(s, d) and not empty_batch:
             raise LayerError(
                 f"output_padding: must be smaller than either stride or dilation on axis "
                 f"{names[i]}, got output_padding={op} with stride={s}, dilation={d}; "
@@ -343,7 +399,7 @@ def _conv_transpose(
             )
         eff = d * (k - 1) + 1
         out = (size - 1) * s - 2 * p + d * (k - 1) + op + 1
-        if out < 1:
+        if out < (0 if empty_batch else 1):
             raise LayerError(
                 f"padding: on axis {names[i]} the output size would be {out} "
                 f"(({size} − 1)·{s} − 2·{p} + {d}·({k}−1) + {op} + 1); "
@@ -354,7 +410,7 @@ def _conv_transpose(
                 f"axis {names[i]}: stride {s} > kernel span {eff}: some outputs receive no "
                 "input (bias only)"
             )
-        unused = max(0, size - math.ceil((out + p) / s))
+        unused = max(0, size - -(-(out + p) // s))
         if unused:
             warnings.append(
                 f"axis {names[i]}: padding {p} crops every contribution of the last {unused} "
@@ -377,6 +433,11 @@ def _conv_transpose(
                 ceil_dropped=False,
                 formula=f"({size} − 1)·{s} − 2·{p} + {d}·({k}−1) + {op} + 1 = {out}",
             )
+        )
+    if 0 in spatial and not empty_batch:
+        raise LayerError(
+            f"input: PyTorch runs a transposed convolution on an empty spatial axis only in an "
+            f"empty batch, got {_dims_text(input_shape)}"
         )
     out_spatial = tuple(axis.output for axis in axes)
     output_shape = (*input_shape[: 1 if batched else 0], spec.out_channels, *out_spatial)
@@ -427,7 +488,7 @@ def _pool(
     spatial: tuple[int, ...],
 ) -> LayerShape:
     dims = spec.dims
-    _check_nonzero(spec, input_shape, batched)
+    _check_nonzero(spec, input_shape, batched, channels_may_be_empty=False)
     kernel = expand(spec.kernel_size, dims)
     stride = kernel if spec.stride is None else expand(spec.stride, dims)
     padding = expand(spec.padding, dims)
@@ -443,6 +504,12 @@ def _pool(
                 f"padding={p} with kernel_size={k}; at most {k // 2}"
             )
         eff = d * (k - 1) + 1
+        if isinstance(spec, AvgPool) and dims == 3 and size < k:
+            # avg_pool3d alone compares the unpadded input with the kernel
+            raise LayerError(
+                f"kernel_size: AvgPool3d needs every input axis ≥ its kernel, but axis "
+                f"{names[i]} is {size} < {k} (padding does not count here)"
+            )
         out, dropped = pool_output_size(size, k, s, p, d, spec.ceil_mode)
         if out < 1:
             raise LayerError(
@@ -485,9 +552,14 @@ def _pool(
     return _parameterless(spec, input_shape, output_shape, batched, axes, warnings)
 
 
-def _check_nonzero(spec: LayerSpec, input_shape: tuple[int, ...], batched: bool) -> None:
-    """Pools refuse empty non-batch dimensions (a batch of 0 is fine)."""
+def _check_nonzero(
+    spec: LayerSpec, input_shape: tuple[int, ...], batched: bool, *, channels_may_be_empty: bool
+) -> None:
+    """Pools refuse empty non-batch axes; a batch of 0 is fine, and some adaptive pools
+    also take 0 channels."""
     rest = input_shape[1:] if batched else input_shape
+    if channels_may_be_empty:
+        rest = rest[1:]
     if 0 in rest:
         raise LayerError(
             f"input: {spec.torch_name} needs non-zero channel and spatial sizes, got "
@@ -543,14 +615,26 @@ def _adaptive(
     channels: int,
     spatial: tuple[int, ...],
 ) -> LayerShape:
-    _check_nonzero(spec, input_shape, batched)
+    # An unbatched input's channels act as its batch; batched, only adaptive_avg_pool1d/2d
+    # accept 0 channels.
+    sizes = [
+        size if wanted is None else wanted
+        for size, wanted in zip(spatial, spec.output_sizes(), strict=True)
+    ]
+    # adaptive_avg_pool to all ones is input.mean(...) in ATen, which checks nothing
+    if not (isinstance(spec, AdaptiveAvgPool) and set(sizes) == {1}):
+        _check_nonzero(
+            spec,
+            input_shape,
+            batched,
+            channels_may_be_empty=not batched
+            or (isinstance(spec, AdaptiveAvgPool) and spec.dims < 3),
+        )
     names = AXIS_NAMES[spec.dims]
     axes = []
     for i, wanted in enumerate(spec.output_sizes()):
         size = spatial[i]
         out = size if wanted is None else wanted
-        if out < 0:
-            raise LayerError(f"output_size: must be ≥ 0, got {spec.output_size}")
         window = adaptive_max_window(size, out) if out else 0
         formula = f"output_size {'None → input ' if wanted is None else ''}= {out}"
         axes.append(

@@ -24,18 +24,27 @@ def _is_int(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def _coerce_size(value: object) -> object:
-    if _is_int(value):
-        return value
-    if isinstance(value, list | tuple) and all(_is_int(v) for v in value):
-        return tuple(value)
+def _coerce_size(value: object, *, bools: bool = False) -> object:
+    def ok(v: object) -> bool:
+        return _is_int(v) or (bools and isinstance(v, bool))
+
+    if ok(value):
+        return int(value)  # type: ignore[call-overload]
+    if isinstance(value, list | tuple) and all(ok(v) for v in value):
+        return tuple(int(v) for v in value)
     raise PydanticCustomError(
         "size", "must be an int or a tuple of ints, got {value}", {"value": repr(value)}
     )
 
 
-def _coerce_optional_size(value: object) -> object:
-    return None if value is None else _coerce_size(value)
+def _coerce_kernel(value: object) -> object:
+    # PyTorch builds the weight with torch.empty, which takes True as 1 past its first entry.
+    return _coerce_size(value, bools=True)
+
+
+def _coerce_pool_stride(value: object) -> object:
+    # F.max_pool2d & co. treat stride=None and stride=() alike: the kernel size.
+    return None if value is None or value in ((), []) else _coerce_size(value)
 
 
 def _coerce_padding(value: object) -> object:
@@ -45,13 +54,13 @@ def _coerce_padding(value: object) -> object:
 
 
 def _coerce_output_size(value: object) -> object:
-    if value is None or _is_int(value):
+    if _is_int(value):
         return value
     if isinstance(value, list | tuple) and all(v is None or _is_int(v) for v in value):
         return tuple(value)
     raise PydanticCustomError(
         "size",
-        "must be an int, None or a tuple of ints and Nones, got {value}",
+        "must be an int or a tuple of ints and Nones, got {value}",
         {"value": repr(value)},
     )
 
@@ -73,20 +82,29 @@ def _optional(check: Callable[[object], object]) -> Callable[[object], object]:
 
 
 Size = Annotated[int | tuple[int, ...], BeforeValidator(_coerce_size)]
-OptionalSize = Annotated[int | tuple[int, ...] | None, BeforeValidator(_coerce_optional_size)]
+KernelSize = Annotated[int | tuple[int, ...], BeforeValidator(_coerce_kernel)]
+PoolStride = Annotated[int | tuple[int, ...] | None, BeforeValidator(_coerce_pool_stride)]
 Padding = Annotated[int | tuple[int, ...] | str, BeforeValidator(_coerce_padding)]
 OutputSize = Annotated[int | tuple[int | None, ...] | None, BeforeValidator(_coerce_output_size)]
 
 
 Int = Annotated[int, BeforeValidator(_strict(int, "an int"))]
+# torch.empty((out, in // groups, ...)): True works as 1 except as the first entry
+BoolTolerantInt = Annotated[
+    int,
+    BeforeValidator(lambda v: int(v) if isinstance(v, bool) else v),
+    BeforeValidator(_strict(int, "an int")),
+]
 OptionalInt = Annotated[int | None, BeforeValidator(_optional(_strict(int, "an int")))]
 Bool = Annotated[bool, BeforeValidator(_strict(bool, "True or False"))]
 Str = Annotated[str, BeforeValidator(_strict(str, "a string"))]
 
 
 def expand(value: int | tuple[int, ...], dims: int) -> tuple[int, ...]:
-    """PyTorch's _single/_pair/_triple for a value already checked to fit `dims`."""
-    return (value,) * dims if isinstance(value, int) else value
+    """One value per axis: an int or a 1-tuple is repeated, as ATen expands them."""
+    if isinstance(value, int):
+        return (value,) * dims
+    return value * dims if len(value) == 1 else value
 
 
 def _fail(field: str, message: str, **context: Any) -> PydanticCustomError:
@@ -100,8 +118,10 @@ class LayerSpec(BaseModel):
 
     family: ClassVar[str]
     torch_prefix: ClassVar[str]
-    # (field, lower bound) of size-like fields: each is an int or a tuple of `dims` ints.
-    size_fields: ClassVar[tuple[tuple[str, int], ...]] = ()
+    # (field, lower bound) of size-like fields: an int, or a tuple of `dims` ints (or of one,
+    # which ATen repeats) unless the field is in `exact_fields`.
+    size_fields: ClassVar[tuple[tuple[str, int | None], ...]] = ()
+    exact_fields: ClassVar[frozenset[str]] = frozenset()
     # Constructor arguments PyTorch takes positionally first, and their order.
     positional: ClassVar[tuple[str, ...]] = ()
 
@@ -121,17 +141,20 @@ class LayerSpec(BaseModel):
             value = getattr(self, name)
             if value is None or isinstance(value, str):
                 continue
-            if isinstance(value, tuple) and len(value) != self.dims:
+            lengths = {self.dims} if name in self.exact_fields else {1, self.dims}
+            if isinstance(value, tuple) and len(value) not in lengths:
                 raise _fail(
                     name,
                     f"{self.torch_name} needs an int or {self.dims} ints, "
                     f"got {len(value)}: {value}",
                 )
-            bad = [v for v in expand(value, self.dims) if v < low]
-            if bad:
-                what = "≥ 1" if low == 1 else "≥ 0"
-                raise _fail(name, f"must be {what}, got {value}")
+            bound = self.lower_bound(name, low)
+            if bound is not None and any(v < bound for v in expand(value, self.dims)):
+                raise _fail(name, f"must be ≥ {bound}, got {value}")
         return self
+
+    def lower_bound(self, name: str, default: int | None) -> int | None:
+        return default
 
     def torch_call(self) -> str:
         """The PyTorch constructor call that builds this layer (non-default arguments only)."""
@@ -145,7 +168,8 @@ class LayerSpec(BaseModel):
         return f"{self.torch_name}({', '.join(parts)})"
 
 
-_CONV_SIZE_FIELDS = (("kernel_size", 1), ("stride", 1), ("padding", 0), ("dilation", 1))
+# dilation 0 passes the constructor and is refused in forward, except on an empty batch
+_CONV_SIZE_FIELDS = (("kernel_size", 1), ("stride", 1), ("padding", 0), ("dilation", 0))
 
 
 def _check_conv_channels(spec: Conv | ConvTranspose) -> None:
@@ -176,11 +200,12 @@ class Conv(LayerSpec):
     family = "conv"
     torch_prefix = "Conv"
     size_fields = _CONV_SIZE_FIELDS
+    exact_fields = frozenset({"kernel_size"})
     positional = ("in_channels", "out_channels")
 
-    in_channels: Int
+    in_channels: BoolTolerantInt
     out_channels: Int
-    kernel_size: Size
+    kernel_size: KernelSize
     stride: Size = 1
     padding: Padding = 0
     dilation: Size = 1
@@ -211,6 +236,12 @@ class Conv(LayerSpec):
             )
         return self
 
+    def lower_bound(self, name: str, default: int | None) -> int | None:
+        # with reflect/replicate/circular, F.pad crops on a negative padding
+        if name == "padding" and self.padding_mode != "zeros":
+            return None
+        return default
+
 
 class ConvTranspose(LayerSpec):
     """ConvTranspose1d / 2d / 3d."""
@@ -218,11 +249,12 @@ class ConvTranspose(LayerSpec):
     family = "convtranspose"
     torch_prefix = "ConvTranspose"
     size_fields = (*_CONV_SIZE_FIELDS, ("output_padding", 0))
+    exact_fields = frozenset({"kernel_size"})
     positional = ("in_channels", "out_channels")
 
     in_channels: Int
-    out_channels: Int
-    kernel_size: Size
+    out_channels: BoolTolerantInt
+    kernel_size: KernelSize
     stride: Size = 1
     padding: Padding = 0
     output_padding: Size = 0
@@ -256,7 +288,7 @@ class MaxPool(LayerSpec):
     size_fields = (("kernel_size", 1), ("stride", 1), ("padding", 0), ("dilation", 1))
 
     kernel_size: Size
-    stride: OptionalSize = None
+    stride: PoolStride = None
     padding: Size = 0
     dilation: Size = 1
     return_indices: Bool = False
@@ -271,7 +303,7 @@ class AvgPool(LayerSpec):
     size_fields = (("kernel_size", 1), ("stride", 1), ("padding", 0))
 
     kernel_size: Size
-    stride: OptionalSize = None
+    stride: PoolStride = None
     padding: Size = 0
     ceil_mode: Bool = False
     count_include_pad: Bool = True
@@ -298,6 +330,10 @@ class _AdaptiveBase(LayerSpec):
                 "output_size",
                 f"{self.torch_name} needs an int or {self.dims} values, got {len(value)}: {value}",
             )
+        if self.dims == 1 and value == (None,):
+            raise _fail("output_size", f"{self.torch_name} takes an int, not None")
+        if any(v is not None and v < 0 for v in self.output_sizes()):
+            raise _fail("output_size", f"must be ≥ 0, got {value}")
         return self
 
     def output_sizes(self) -> tuple[int | None, ...]:

@@ -225,7 +225,62 @@ OK = [
     ("avgpool2d", (1, 1, 4, 4), dict(kernel_size=2, divisor_override=-3), (1, 1, 2, 2)),
     # adaptive: output larger than the input is fine (windows overlap)
     ("adaptiveavgpool1d", (1, 2, 3), dict(output_size=7), (1, 2, 7)),
-    ("adaptivemaxpool2d", (2, 5, 5), dict(output_size=None), (2, 5, 5)),
+    ("adaptivemaxpool2d", (2, 5, 5), dict(output_size=(None, None)), (2, 5, 5)),
+    # adaptive avg pooling to all ones is a mean: even an empty axis passes (NaN, not an error)
+    ("adaptiveavgpool3d", (1, 5, 0, 8, 10), dict(output_size=1), (1, 5, 1, 1, 1)),
+    # length-1 tuples are repeated on every axis, as ATen expands them
+    (
+        "conv2d",
+        (1, 2, 6, 6),
+        dict(in_channels=2, out_channels=2, kernel_size=3, stride=(2,)),
+        (1, 2, 2, 2),
+    ),
+    ("maxpool3d", (1, 1, 6, 6, 6), dict(kernel_size=(2,)), (1, 1, 3, 3, 3)),
+    # …but a 1-tuple padding with a non-zeros mode pads the last axis only (F.pad gets 2 values)
+    (
+        "conv2d",
+        (2, 5, 6),
+        dict(in_channels=2, out_channels=3, kernel_size=3, padding=(1,), padding_mode="reflect"),
+        (3, 3, 6),
+    ),
+    # negative padding with a non-zeros mode crops (F.pad): 5 − 2 − 2 = 1
+    (
+        "conv1d",
+        (1, 2, 5),
+        dict(in_channels=2, out_channels=3, kernel_size=1, padding=-2, padding_mode="replicate"),
+        (1, 3, 1),
+    ),
+    # an empty batch skips ATen's dilation and output_padding checks
+    (
+        "conv2d",
+        (0, 2, 5, 5),
+        dict(
+            in_channels=2,
+            out_channels=3,
+            kernel_size=3,
+            dilation=0,
+            padding=1,
+            padding_mode="reflect",
+        ),
+        (0, 3, 7, 7),
+    ),
+    (
+        "convtranspose2d",
+        (0, 2, 4, 4),
+        dict(in_channels=2, out_channels=3, kernel_size=3, output_padding=5),
+        (0, 3, 11, 11),
+    ),
+    # 0 input channels give 0 output channels, whatever out_channels says (ATen's empty path)
+    ("conv2d", (1, 0, 5, 5), dict(in_channels=0, out_channels=3, kernel_size=3), (1, 0, 3, 3)),
+    # pools: stride=() means the default, like None
+    ("maxpool2d", (1, 2, 5, 5), dict(kernel_size=3, stride=()), (1, 2, 1, 1)),
+    # PyTorch takes True as 1 in a conv's kernel_size (torch.empty accepts it)
+    (
+        "conv1d",
+        (1, 3, 40),
+        dict(in_channels=3, out_channels=3, kernel_size=True, groups=3),
+        (1, 3, 40),
+    ),
     # groups
     (
         "conv2d",
@@ -402,8 +457,59 @@ REFUSED = [
     ("avgpool1d", (1, 1, 4), dict(kernel_size=2, divisor_override=2), "no divisor_override"),
     ("maxpool2d", (1, 0, 4, 4), dict(kernel_size=2), "non-zero channel and spatial"),
     ("adaptiveavgpool2d", (1, 1, 0, 4), dict(output_size=2), "non-zero channel and spatial"),
-    # bools are not ints
-    ("conv1d", (1, 1, 8), dict(in_channels=1, out_channels=1, kernel_size=True), "kernel_size"),
+    # …but not elsewhere
+    (
+        "conv1d",
+        (1, 1, 8),
+        dict(in_channels=1, out_channels=1, kernel_size=3, stride=True),
+        "stride",
+    ),
+    ("maxpool1d", (1, 1, 8), dict(kernel_size=True), "kernel_size"),
+    # output_size=None as a whole, or None in a 1-D pool: PyTorch raises a TypeError
+    ("adaptivemaxpool2d", (2, 5, 5), dict(output_size=None), "output_size"),
+    ("adaptiveavgpool1d", (2, 5), dict(output_size=(None,)), "output_size"),
+    ("adaptiveavgpool1d", (2, 5), dict(output_size=-1), "output_size: must be ≥ 0"),
+    # a 1-tuple padding with a non-zeros mode on a 4-D input: F.pad cannot pad one axis of it
+    (
+        "conv2d",
+        (1, 2, 5, 6),
+        dict(in_channels=2, out_channels=3, kernel_size=3, padding=(1,), padding_mode="circular"),
+        "pads only the last axis",
+    ),
+    (
+        "conv1d",
+        (1, 2, 5),
+        dict(in_channels=2, out_channels=3, kernel_size=1, padding=-3, padding_mode="reflect"),
+        "crops an axis of size 5 to -1",
+    ),
+    (
+        "conv1d",
+        (1, 2, 8),
+        dict(in_channels=2, out_channels=3, kernel_size=1, padding=-1),
+        "padding: must be ≥ 0",
+    ),
+    # empty axes: zero-size spatial only in an empty batch; 0 output channels never
+    (
+        "conv2d",
+        (1, 2, 0, 5),
+        dict(in_channels=2, out_channels=3, kernel_size=1, padding=1),
+        "empty spatial axis",
+    ),
+    ("conv2d", (1, 2, 5, 5), dict(in_channels=2, out_channels=0, kernel_size=3), "out_channels"),
+    (
+        "convtranspose2d",
+        (1, 0, 5, 5),
+        dict(in_channels=0, out_channels=2, kernel_size=3),
+        "in_channels",
+    ),
+    (
+        "conv2d",
+        (1, 2, 5, 5),
+        dict(in_channels=2, out_channels=3, kernel_size=3, dilation=0),
+        "dilation: must be ≥ 1",
+    ),
+    ("avgpool3d", (1, 2, 2, 2, 2), dict(kernel_size=3, padding=1), "AvgPool3d needs every"),
+    ("adaptivemaxpool1d", (1, 0, 5), dict(output_size=3), "non-zero channel"),
 ]
 
 

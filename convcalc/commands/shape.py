@@ -61,8 +61,9 @@ def _example_shape(example: str, dims: int) -> str:
             spatial = sizes[channels_end:]
             spatial = spatial[:dims] if dims <= 2 else [spatial[0], *spatial]
             words[i] = ",".join(sizes[:channels_end] + spatial)
-        elif "," in word and words[i - 1] in ("--output-size",) and dims != 2:
-            words[i] = ",".join((word.split(",") * 2)[:dims])
+        elif words[i - 1] == "--output-size" and "," in word and dims != 2:
+            # 1-D pools take no None; 3-D ones get one more axis
+            words[i] = word.split(",")[-1] if dims == 1 else f"{word},{word.split(',')[-1]}"
     return " ".join(words)
 
 
