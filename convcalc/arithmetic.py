@@ -139,6 +139,10 @@ def analyze(spec: LayerSpec, input_shape: tuple[int, ...]) -> LayerShape:
     Raises LayerError for exactly the inputs PyTorch refuses.
     """
     input_shape = tuple(input_shape)
+    if isinstance(spec, AdaptiveAvgPool) and spec.dims > 1:
+        mean = _adaptive_mean(spec, input_shape)
+        if mean is not None:
+            return mean
     batched, channels, spatial = split_input(spec, input_shape)
     if isinstance(spec, Conv):
         return _conv(spec, input_shape, batched, channels, spatial)
@@ -190,7 +194,6 @@ def _weight_facts(
 def _conv(
     spec: Conv, input_shape: tuple[int, ...], batched: bool, channels: int, spatial: tuple[int, ...]
 ) -> LayerShape:
-    _check_channels(spec, input_shape, channels)
     if spec.out_channels == 0:
         raise LayerError(f"out_channels: {spec.torch_name} needs at least 1 output channel, got 0")
     dims = spec.dims
@@ -198,22 +201,18 @@ def _conv(
     kernel, stride, dilation = (
         expand(v, dims) for v in (spec.kernel_size, spec.stride, spec.dilation)
     )
-    _check_dilation(spec, dilation, empty_batch)
-    if spec.padding == "same":
-        pads = tuple(same_padding(k, d) for k, d in zip(kernel, dilation, strict=True))
-    elif spec.padding == "valid":
-        pads = ((0, 0),) * dims
+    if spec.padding_mode == "zeros":
+        pads = _requested_padding(spec, kernel, dilation)
+        conv_channels, conv_spatial = channels, spatial
     else:
-        assert not isinstance(spec.padding, str)
-        pads = tuple((p, p) for p in expand(spec.padding, dims))
-        if (
-            spec.padding_mode != "zeros"
-            and isinstance(spec.padding, tuple)
-            and dims > 1 == len(spec.padding)
-        ):
-            pads = _last_axis_only(spec, input_shape, pads)
-    if spec.padding_mode != "zeros":
-        _check_padding_mode(spec.padding_mode, channels, spatial, pads)
+        pads, conv_channels = _mode_padding(spec, input_shape, kernel, dilation)
+        conv_spatial = tuple(n + b + a for n, (b, a) in zip(spatial, pads, strict=True))
+    _check_channels(spec, input_shape, conv_channels)
+    # ATen's empty-input path (0 channels) skips the kernel and dilation checks
+    if conv_channels and 0 in kernel:
+        raise LayerError(f"kernel_size: must be ≥ 1, got {spec.kernel_size}")
+    if conv_channels:
+        _check_dilation(spec, dilation, empty_batch)
 
     axes = []
     warnings: list[str] = []
@@ -252,7 +251,7 @@ def _conv(
                 formula=formula,
             )
         )
-    if 0 in spatial and not empty_batch and channels != 0:
+    if 0 in conv_spatial and not empty_batch and conv_channels != 0:
         raise LayerError(
             f"input: PyTorch convolves an empty spatial axis only in an empty batch or with 0 "
             f"channels, got {_dims_text(input_shape)}"
@@ -260,7 +259,7 @@ def _conv(
 
     out_spatial = tuple(axis.output for axis in axes)
     # quirk kept from ATen: a 0-channel input yields 0 output channels, whatever out_channels
-    out_channels = spec.out_channels if channels else 0
+    out_channels = spec.out_channels if conv_channels else 0
     output_shape = (*input_shape[: 1 if batched else 0], out_channels, *out_spatial)
     weight_shape = (spec.out_channels, spec.in_channels // spec.groups, *kernel)
     params, bias_shape, fan_in, bound = _weight_facts(weight_shape, spec.out_channels, spec.bias)
@@ -289,48 +288,74 @@ def _check_dilation(
         raise LayerError(f"dilation: must be ≥ 1, got {spec.dilation}")
 
 
-def _last_axis_only(
-    spec: Conv, input_shape: tuple[int, ...], pads: tuple[tuple[int, int], ...]
+def _requested_padding(
+    spec: Conv, kernel: tuple[int, ...], dilation: tuple[int, ...]
 ) -> tuple[tuple[int, int], ...]:
-    """A 1-tuple padding with a non-zeros mode reaches F.pad as one (before, after) pair: it
-    pads the last axis only, and F.pad takes that for 2-D and 3-D tensors only."""
-    if len(input_shape) > 3:
-        raise LayerError(
-            f"padding: with padding_mode={spec.padding_mode!r}, padding={spec.padding} pads "
-            f"only the last axis, which PyTorch cannot do for a {len(input_shape)}-D input; "
-            f"give one padding per axis, e.g. padding={spec.padding * spec.dims}"
-        )
-    return ((0, 0),) * (spec.dims - 1) + (pads[-1],)
+    """(before, after) per entry of `padding`: one per axis, or as many as the tuple has."""
+    if spec.padding == "same":
+        return tuple(same_padding(k, d) for k, d in zip(kernel, dilation, strict=True))
+    if spec.padding == "valid":
+        return ((0, 0),) * spec.dims
+    assert not isinstance(spec.padding, str)
+    if spec.padding_mode != "zeros" and isinstance(spec.padding, tuple):
+        return tuple((p, p) for p in spec.padding)  # F.pad takes the tuple as it is
+    return tuple((p, p) for p in expand(spec.padding, spec.dims))
 
 
-def _check_padding_mode(
-    mode: str, channels: int, spatial: tuple[int, ...], pads: tuple[tuple[int, int], ...]
-) -> None:
-    """F.pad's limits: reflect needs pad < size, circular pad ≤ size, replicate none; a
-    negative pad crops but must leave ≥ 1 element; reflect/replicate refuse empty axes."""
-    if mode in ("reflect", "replicate") and (channels == 0 or 0 in spatial):
+def _mode_padding(
+    spec: Conv, input_shape: tuple[int, ...], kernel: tuple[int, ...], dilation: tuple[int, ...]
+) -> tuple[tuple[tuple[int, int], ...], int]:
+    """nn.ConvNd with a non-zeros mode runs F.pad(input, padding, mode), then a padding-0 conv.
+
+    F.pad pads the LAST m axes, m = len(padding) (a 1-tuple pads only the last spatial axis; a
+    (dims+1)-tuple reaches the channels), and takes m ≤ 3 on inputs of rank m+1 or m+2 only.
+    Returns the (before, after) padding of each spatial axis and the padded channel count.
+    """
+    mode, dims, rank = spec.padding_mode, spec.dims, len(input_shape)
+    requested = _requested_padding(spec, kernel, dilation)
+    m = len(requested)
+    if m > 3 or rank not in (m + 1, m + 2):
         raise LayerError(
-            f"input: padding_mode={mode!r} needs non-zero channel and spatial sizes, got "
-            f"{channels} channels and spatial {_dims_text(spatial)}"
+            f"padding: with padding_mode={mode!r}, padding={spec.padding} pads "
+            + ("only the last axis" if m == 1 else f"the last {m} axes")
+            + f", which PyTorch's F.pad cannot do for a {rank}-D input; give one padding "
+            "per spatial axis"
         )
-    for size, (before, after) in zip(spatial, pads, strict=True):
-        if min(before, after) < 0 and size + before + after < 1:
-            raise LayerError(
-                f"padding: ({before}, {after}) crops an axis of size {size} to "
-                f"{size + before + after}; at least 1 element must remain"
-            )
-        widest = max(before, after)
-        if mode == "reflect" and widest >= size and widest > 0:
-            raise LayerError(
-                f"padding: reflect padding must be smaller than the input on each side, "
-                f"got padding ({before}, {after}) for an axis of size {size}"
-                + (f"; at most {size - 1}" if size > 1 else "")
-            )
-        if mode == "circular" and widest > size:
-            raise LayerError(
-                f"padding: circular padding wraps around more than once: padding "
-                f"({before}, {after}) for an axis of size {size}; at most {size}"
-            )
+    by_axis = {rank - m + i: pad for i, pad in enumerate(requested)}
+    # F.pad's own checks; for a rank m+2 input axis 0 is its batch, else every axis counts
+    seen = range(rank - m - 1, rank)
+    if mode in ("reflect", "replicate") and any(input_shape[a] == 0 for a in seen):
+        raise LayerError(
+            f"input: padding_mode={mode!r} needs non-zero sizes on every padded or channel "
+            f"axis, got {_dims_text(input_shape)}"
+        )
+    for axis, (before, after) in by_axis.items():
+        _check_mode_limits(mode, input_shape[axis], before, after)
+    channel_axis = rank - dims - 1
+    channels = input_shape[channel_axis] + sum(by_axis.get(channel_axis, (0, 0)))
+    pads = tuple(by_axis.get(rank - dims + j, (0, 0)) for j in range(dims))
+    return pads, channels
+
+
+def _check_mode_limits(mode: str, size: int, before: int, after: int) -> None:
+    """reflect needs pad < size, circular pad ≤ size; a negative pad crops, leaving ≥ 1."""
+    if min(before, after) < 0 and size + before + after < 1:
+        raise LayerError(
+            f"padding: ({before}, {after}) crops an axis of size {size} to "
+            f"{size + before + after}; at least 1 element must remain"
+        )
+    widest = max(before, after)
+    if mode == "reflect" and widest >= size and widest > 0:
+        raise LayerError(
+            f"padding: reflect padding must be smaller than the input on each side, got "
+            f"padding ({before}, {after}) for an axis of size {size}"
+            + (f"; at most {size - 1}" if size > 1 else "")
+        )
+    if mode == "circular" and widest > size:
+        raise LayerError(
+            f"padding: circular padding wraps around more than once: padding ({before}, "
+            f"{after}) for an axis of size {size}; at most {size}"
+        )
 
 
 def _too_small_message(
@@ -591,6 +616,41 @@ def _parameterless(
     )
 
 
+def _adaptive_mean(spec: AdaptiveAvgPool, input_shape: tuple[int, ...]) -> LayerShape | None:
+    """adaptive_avg_pool2d/3d to all ones is input.mean(last dims) in ATen: no rank or
+    emptiness checks, just enough axes (one more when a None needs F's size lookup)."""
+    dims, wanted = spec.dims, spec.output_sizes()
+    if len(input_shape) < dims + (None in wanted):
+        return None  # the ordinary checks give the error
+    check_input_shape(input_shape)
+    spatial = input_shape[-dims:]
+    sizes = [n if w is None else w for n, w in zip(spatial, wanted, strict=True)]
+    if set(sizes) != {1}:
+        return None
+    axes = [
+        Axis(
+            name=name,
+            input=n,
+            output=1,
+            kernel=None,
+            stride=None,
+            dilation=None,
+            padding=(0, 0),
+            output_padding=0,
+            effective_kernel=None,
+            receptive_field=n,
+            jump=Fraction(n),
+            unused=0,
+            ceil_dropped=False,
+            formula="output_size = 1 (a mean)",
+        )
+        for name, n in zip(AXIS_NAMES[dims], spatial, strict=True)
+    ]
+    output_shape = (*input_shape[:-dims], *(1,) * dims)
+    batched = len(input_shape) == dims + 2
+    return _parameterless(spec, input_shape, output_shape, batched, axes, [])
+
+
 def adaptive_window(size: int, out: int, index: int) -> tuple[int, int]:
     """[start, end) of adaptive pooling's window `index` (AdaptiveAveragePooling.cpp)."""
     return (index * size) // out, -((-(index + 1) * size) // out)
@@ -621,7 +681,7 @@ def _adaptive(
         size if wanted is None else wanted
         for size, wanted in zip(spatial, spec.output_sizes(), strict=True)
     ]
-    # adaptive_avg_pool to all ones is input.mean(...) in ATen, which checks nothing
+    # adaptive_avg_pool1d to 1 runs the 2-D mean path after its own rank check
     if not (isinstance(spec, AdaptiveAvgPool) and set(sizes) == {1}):
         _check_nonzero(
             spec,

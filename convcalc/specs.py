@@ -114,7 +114,7 @@ def _fail(field: str, message: str, **context: Any) -> PydanticCustomError:
 class LayerSpec(BaseModel):
     """Common base: `dims` plus helpers.  Subclasses add PyTorch's arguments."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     family: ClassVar[str]
     torch_prefix: ClassVar[str]
@@ -141,8 +141,8 @@ class LayerSpec(BaseModel):
             value = getattr(self, name)
             if value is None or isinstance(value, str):
                 continue
-            lengths = {self.dims} if name in self.exact_fields else {1, self.dims}
-            if isinstance(value, tuple) and len(value) not in lengths:
+            lengths = self.allowed_lengths(name)
+            if isinstance(value, tuple) and lengths is not None and len(value) not in lengths:
                 raise _fail(
                     name,
                     f"{self.torch_name} needs an int or {self.dims} ints, "
@@ -155,6 +155,10 @@ class LayerSpec(BaseModel):
 
     def lower_bound(self, name: str, default: int | None) -> int | None:
         return default
+
+    def allowed_lengths(self, name: str) -> set[int] | None:
+        """Tuple lengths PyTorch takes for a size field (None: checked later, with the input)."""
+        return {self.dims} if name in self.exact_fields else {1, self.dims}
 
     def torch_call(self) -> str:
         """The PyTorch constructor call that builds this layer (non-default arguments only)."""
@@ -240,7 +244,16 @@ class Conv(LayerSpec):
         # with reflect/replicate/circular, F.pad crops on a negative padding
         if name == "padding" and self.padding_mode != "zeros":
             return None
+        # kernel 0 passes the constructor; forward refuses it unless the input has 0 channels
+        if name == "kernel_size":
+            return 0
         return default
+
+    def allowed_lengths(self, name: str) -> set[int] | None:
+        # a non-zeros mode hands the padding tuple to F.pad as it is (see arithmetic)
+        if name == "padding" and self.padding_mode != "zeros":
+            return None
+        return super().allowed_lengths(name)
 
 
 class ConvTranspose(LayerSpec):

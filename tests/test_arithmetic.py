@@ -272,6 +272,35 @@ OK = [
     ),
     # 0 input channels give 0 output channels, whatever out_channels says (ATen's empty path)
     ("conv2d", (1, 0, 5, 5), dict(in_channels=0, out_channels=3, kernel_size=3), (1, 0, 3, 3)),
+    # a (dims+1)-tuple with a non-zeros mode reaches the channel axis through F.pad:
+    # 2 + 1 + 1 = 4 channels meet in_channels=4 (real torch: (1, 4, 5, 5))
+    (
+        "conv2d",
+        (1, 2, 5, 5),
+        dict(
+            in_channels=4, out_channels=4, kernel_size=3, padding=(1, 1, 1), padding_mode="circular"
+        ),
+        (1, 4, 5, 5),
+    ),
+    # a 2-tuple for conv1d pads (channels, L) of a 3-D input: 23 + 2 + 2 − 2 = 25
+    (
+        "conv1d",
+        (3, 4, 23),
+        dict(
+            in_channels=4,
+            out_channels=4,
+            kernel_size=3,
+            groups=2,
+            padding=(0, 2),
+            padding_mode="replicate",
+        ),
+        (3, 4, 25),
+    ),
+    # 0 input channels: ATen's empty path takes kernel 0, ⌊(5 − 1·(0−1) − 1)/1⌋ + 1 = 6
+    ("conv2d", (1, 0, 5, 5), dict(in_channels=0, out_channels=3, kernel_size=0), (1, 0, 6, 6)),
+    # adaptive avg pool to ones is a mean over the last axes, whatever the rank
+    ("adaptiveavgpool2d", (8, 11), dict(output_size=1), (1, 1)),
+    ("adaptiveavgpool3d", (1, 1, 8, 4, 6, 5), dict(output_size=1), (1, 1, 8, 1, 1, 1)),
     # pools: stride=() means the default, like None
     ("maxpool2d", (1, 2, 5, 5), dict(kernel_size=3, stride=()), (1, 2, 1, 1)),
     # PyTorch takes True as 1 in a conv's kernel_size (torch.empty accepts it)
@@ -510,6 +539,17 @@ REFUSED = [
     ),
     ("avgpool3d", (1, 2, 2, 2, 2), dict(kernel_size=3, padding=1), "AvgPool3d needs every"),
     ("adaptivemaxpool1d", (1, 0, 5), dict(output_size=3), "non-zero channel"),
+    (
+        "conv2d",
+        (2, 5, 5),
+        dict(
+            in_channels=2, out_channels=4, kernel_size=3, padding=(1, 1, 1), padding_mode="circular"
+        ),
+        "F.pad cannot do for a 3-D input",
+    ),
+    ("conv2d", (0, 2, 5, 5), dict(in_channels=2, out_channels=3, kernel_size=0), "kernel_size"),
+    ("adaptiveavgpool2d", (7,), dict(output_size=1), "input"),
+    ("adaptiveavgpool2d", (2, 3), dict(output_size=(None, 1)), "input"),
 ]
 
 
