@@ -618,9 +618,9 @@ def _parameterless(
 
 def _adaptive_mean(spec: AdaptiveAvgPool, input_shape: tuple[int, ...]) -> LayerShape | None:
     """adaptive_avg_pool2d/3d to all ones is input.mean(last dims) in ATen: no rank or
-    emptiness checks, just enough axes (one more when a None needs F's size lookup)."""
+    emptiness checks, just enough axes (one more for a tuple: F's _list_with_default)."""
     dims, wanted = spec.dims, spec.output_sizes()
-    if len(input_shape) < dims + (None in wanted):
+    if len(input_shape) < dims + isinstance(spec.output_size, tuple):
         return None  # the ordinary checks give the error
     check_input_shape(input_shape)
     spatial = input_shape[-dims:]

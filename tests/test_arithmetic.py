@@ -550,6 +550,7 @@ REFUSED = [
     ("conv2d", (0, 2, 5, 5), dict(in_channels=2, out_channels=3, kernel_size=0), "kernel_size"),
     ("adaptiveavgpool2d", (7,), dict(output_size=1), "input"),
     ("adaptiveavgpool2d", (2, 3), dict(output_size=(None, 1)), "input"),
+    ("adaptiveavgpool2d", (3, 7), dict(output_size=(1, 1)), "input"),
 ]
 
 
