@@ -10,7 +10,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from fractions import Fraction
-from functools import cache
+from collections.abc import Sequence
+from functools import lru_cache
 
 from convcalc.errors import LayerError
 from convcalc.specs import (
@@ -132,13 +133,16 @@ def split_input(spec: LayerSpec, input_shape: tuple[int, ...]) -> tuple[bool, in
     return batched, input_shape[-dims - 1], input_shape[-dims:]
 
 
-@cache
-def analyze(spec: LayerSpec, input_shape: tuple[int, ...]) -> LayerShape:
+def analyze(spec: LayerSpec, input_shape: Sequence[int]) -> LayerShape:
     """Shape, parameters, MACs and receptive field of `spec` applied to `input_shape`.
 
     Raises LayerError for exactly the inputs PyTorch refuses.
     """
-    input_shape = tuple(input_shape)
+    return _analyze(spec, tuple(input_shape))
+
+
+@lru_cache(maxsize=4096)  # specs are frozen, so `net` and `solve` re-ask for free
+def _analyze(spec: LayerSpec, input_shape: tuple[int, ...]) -> LayerShape:
     if isinstance(spec, AdaptiveAvgPool) and spec.dims > 1:
         mean = _adaptive_mean(spec, input_shape)
         if mean is not None:
