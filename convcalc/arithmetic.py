@@ -8,9 +8,9 @@ PadNd.cpp (padding modes), and torch/nn/modules/conv.py ('same' padding split).
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
-from collections.abc import Sequence
 from functools import lru_cache
 
 from convcalc.errors import LayerError
