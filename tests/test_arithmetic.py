@@ -574,6 +574,29 @@ def test_refused_with_a_message_naming_the_parameter(
     assert message in error_message(caught.value)
 
 
+@pytest.mark.parametrize(
+    ("channels", "listed"),
+    [
+        ((12, 18), "1, 2, 3, 6"),  # gcd 6
+        ((7, 5), "1"),
+        ((100_000_000, 8), "1, 2, 4, 8"),  # must not loop to 10⁸
+        ((2**61 - 1, 2**61 - 1), "the divisors of gcd"),  # must not loop at all
+    ],
+)
+def test_bad_groups_list_the_valid_group_counts(channels: tuple[int, int], listed: str) -> None:
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError) as caught:
+        make_spec(
+            "conv2d",
+            in_channels=channels[0],
+            out_channels=channels[1],
+            kernel_size=3,
+            groups=3 if channels[0] % 3 else 11,
+        )
+    assert f"groups dividing both channel counts: {listed}" in str(caught.value)
+
+
 def test_same_padding_puts_the_odd_element_at_the_end() -> None:
     # total d·(k−1) = 3·(4−1) = 9 → 4 before, 5 after (F.conv1d's _conv_padding_same)
     result = analyze(
