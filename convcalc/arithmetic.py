@@ -184,15 +184,31 @@ def conv_output_size(
     return (size + padding[0] + padding[1] - dilation * (kernel - 1) - 1) // stride + 1
 
 
-def _weight_facts(
-    weight_shape: tuple[int, ...], out_channels: int, bias: bool
-) -> tuple[int, tuple[int, ...] | None, int, float | None]:
-    bias_shape = (out_channels,) if bias else None
-    params = math.prod(weight_shape) + (out_channels if bias else 0)
-    # nn.init._calculate_fan_in_and_fan_out: weight.size(1) · ∏kernel
+@dataclass(frozen=True)
+class Weights:
+    """What a conv's constructor creates, known without any input."""
+
+    weight_shape: tuple[int, ...]  # conv (out, in/g, *k); transposed (in, out/g, *k)
+    bias_shape: tuple[int, ...] | None
+    params: int
+    fan_in: int  # nn.init._calculate_fan_in_and_fan_out: weight.size(1) · ∏kernel
+    init_bound: float | None  # U(−b, b) for weight and bias (kaiming_uniform_ with a=√5)
+
+
+def weights(spec: Conv | ConvTranspose) -> Weights:
+    kernel = expand(spec.kernel_size, spec.dims)
+    if isinstance(spec, Conv):
+        weight_shape = (spec.out_channels, spec.in_channels // spec.groups, *kernel)
+    else:
+        weight_shape = (spec.in_channels, spec.out_channels // spec.groups, *kernel)
     fan_in = math.prod(weight_shape[1:])
-    bound = 1 / math.sqrt(fan_in) if fan_in > 0 else None
-    return params, bias_shape, fan_in, bound
+    return Weights(
+        weight_shape=weight_shape,
+        bias_shape=(spec.out_channels,) if spec.bias else None,
+        params=math.prod(weight_shape) + (spec.out_channels if spec.bias else 0),
+        fan_in=fan_in,
+        init_bound=1 / math.sqrt(fan_in) if fan_in > 0 else None,
+    )
 
 
 def _conv(
@@ -265,21 +281,20 @@ def _conv(
     # quirk kept from ATen: a 0-channel input yields 0 output channels, whatever out_channels
     out_channels = spec.out_channels if conv_channels else 0
     output_shape = (*input_shape[: 1 if batched else 0], out_channels, *out_spatial)
-    weight_shape = (spec.out_channels, spec.in_channels // spec.groups, *kernel)
-    params, bias_shape, fan_in, bound = _weight_facts(weight_shape, spec.out_channels, spec.bias)
-    macs = math.prod(output_shape) * math.prod(weight_shape[1:])
+    made = weights(spec)
+    macs = math.prod(output_shape) * made.fan_in
     return LayerShape(
         spec=spec,
         input_shape=input_shape,
         output_shape=output_shape,
         batched=batched,
         axes=tuple(axes),
-        weight_shape=weight_shape,
-        bias_shape=bias_shape,
-        params=params,
+        weight_shape=made.weight_shape,
+        bias_shape=made.bias_shape,
+        params=made.params,
         macs=macs,
-        fan_in=fan_in,
-        init_bound=bound,
+        fan_in=made.fan_in,
+        init_bound=made.init_bound,
         warnings=tuple(warnings),
     )
 
@@ -470,22 +485,21 @@ def _conv_transpose(
         )
     out_spatial = tuple(axis.output for axis in axes)
     output_shape = (*input_shape[: 1 if batched else 0], spec.out_channels, *out_spatial)
-    weight_shape = (spec.in_channels, spec.out_channels // spec.groups, *kernel)
-    params, bias_shape, fan_in, bound = _weight_facts(weight_shape, spec.out_channels, spec.bias)
+    made = weights(spec)
     # Direct computation scatters each input element over (out/g)·∏k outputs.
-    macs = math.prod(input_shape) * math.prod(weight_shape[1:])
+    macs = math.prod(input_shape) * made.fan_in
     return LayerShape(
         spec=spec,
         input_shape=input_shape,
         output_shape=output_shape,
         batched=batched,
         axes=tuple(axes),
-        weight_shape=weight_shape,
-        bias_shape=bias_shape,
-        params=params,
+        weight_shape=made.weight_shape,
+        bias_shape=made.bias_shape,
+        params=made.params,
         macs=macs,
-        fan_in=fan_in,
-        init_bound=bound,
+        fan_in=made.fan_in,
+        init_bound=made.init_bound,
         warnings=tuple(warnings),
     )
 

@@ -4,15 +4,20 @@ Exit codes: 0 ok; 1 a layer PyTorch would refuse or unusable input (message on s
 2 a malformed command line (click's usage errors).
 """
 
-from __future__ import annotations
-
+# No `from __future__ import annotations` here: typer would eval() the text of every option's
+# annotation on every call (~0.5 ms each).
+import copy
+import os
 import sys
-from typing import Annotated, Any, Optional
+from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
 
 from convcalc import __version__
-from convcalc.commands import shape
+from convcalc.commands import net, params, run, shape, solve
+
+if TYPE_CHECKING:
+    from typer.models import CommandInfo, TyperInfo
 
 app = typer.Typer(
     name="convcalc",
@@ -24,6 +29,10 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 app.add_typer(shape.app)
+app.add_typer(solve.app)
+app.add_typer(params.app)
+app.add_typer(run.app)
+app.command("net", epilog=net.EPILOG)(net.net)
 
 
 def _version(value: bool) -> None:
@@ -60,8 +69,12 @@ def error_message(exc: BaseException) -> str:
 def main(argv: list[str] | None = None) -> Any:
     from convcalc.errors import ConvcalcError
 
+    args = sys.argv[1:] if argv is None else list(argv)
+    # On its first validation pydantic scans every installed distribution's entry points for
+    # plugins (~20 ms with a big environment); a command-line call has no use for them.
+    os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
     try:
-        return app(args=argv, prog_name="convcalc")
+        return click_command(args)(args=args, prog_name="convcalc")
     except ConvcalcError as exc:
         _fail(error_message(exc))
     except Exception as exc:
@@ -70,6 +83,83 @@ def main(argv: list[str] | None = None) -> Any:
         # A bug, not the user's fault: say so briefly rather than dump a traceback.
         _fail(f"internal error ({type(exc).__name__}: {exc}); please report it")
     return None
+
+
+def click_command(args: list[str], *, whole: bool = False) -> Any:
+    """The click command tree for this call.
+
+    typer builds a click command, with all its parameters, for every command of every sub-app
+    before it parses anything; that costs more than a whole `shape` call.  So only what `args`
+    can reach is built: `convcalc shape conv2d ...` builds that one command, and the top-level
+    help builds the sub-apps without their commands.  Output is the same as the whole tree's
+    (tests/test_terminal.py); `whole=True` builds the whole tree, as `app()` does.
+    """
+    if whole:
+        return typer.main.get_command(app)
+    slim = copy.copy(app)
+    groups = {_group_name(info): info for info in app.registered_groups}
+    commands = {_command_name(info): info for info in app.registered_commands}
+    name = args[0] if args else None
+    if name in groups:
+        slim.registered_groups = [_slim_group(groups[name], args[1:])]
+        slim.registered_commands = []
+    elif name in commands:
+        slim.registered_groups = []
+        slim.registered_commands = [commands[name]]
+    else:  # top-level help, --version, or an unknown command: names and help lines only
+        slim.registered_groups = [_slim_group(info, None) for info in app.registered_groups]
+        slim.registered_commands = [_listed_only(info) for info in app.registered_commands]
+    return typer.main.get_command(slim)
+
+
+def _listed_only(info: "CommandInfo") -> "CommandInfo":
+    """`info` as the top-level help lists it: its name and help, none of its parameters."""
+
+    def listed() -> None:
+        """Stands in for the command in the top-level help."""
+
+    listed.__doc__ = info.callback.__doc__ if info.callback else None
+    slim = copy.copy(info)
+    slim.name = _command_name(info)
+    slim.callback = listed
+    return slim
+
+
+def _slim_group(info: "TyperInfo", args: list[str] | None) -> "TyperInfo":
+    """`info` with only the command args[0] names (None: with no commands at all).
+
+    Kept whole when the sub-app has a callback (its options could take args[0] as a value)
+    or sub-groups, or when args[0] names no command (help and click's suggestions need all).
+    """
+    sub = info.typer_instance
+    assert sub is not None
+    if args is not None and (sub.registered_callback or sub.registered_groups or not args):
+        return info
+    if args is None:
+        kept = []
+    else:
+        settings = sub.info.context_settings
+        normalize = settings.get("token_normalize_func") if isinstance(settings, dict) else None
+        name = normalize(args[0]) if normalize else args[0]
+        kept = [c for c in sub.registered_commands if _command_name(c) == name]
+        if not kept:
+            return info
+    slim_sub = copy.copy(sub)
+    slim_sub.registered_commands = kept
+    slim_sub.registered_groups = []
+    slim_info = copy.copy(info)
+    slim_info.typer_instance = slim_sub
+    return slim_info
+
+
+def _group_name(info: "TyperInfo") -> str | None:
+    return typer.main.solve_typer_info_defaults(info).name
+
+
+def _command_name(info: "CommandInfo") -> str | None:
+    if info.name:
+        return info.name
+    return typer.main.get_command_name(info.callback.__name__) if info.callback else None
 
 
 def _fail(message: str) -> None:

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import ast
 import operator
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from convcalc.errors import ConvcalcError
@@ -140,6 +142,27 @@ def parse_tree(source: str, mode: str = "eval") -> ast.AST:
         raise ExpressionError(f"expression: cannot be read ({type(exc).__name__})") from None
 
 
+@lru_cache(maxsize=4)
+def _source_lines(source: str) -> list[str]:
+    # the tokenizer's line ends only (str.splitlines also splits on \f, \x1c, \u2028, ...)
+    return re.findall(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$", source)
+
+
+def _source_segment(source: str, node: ast.expr) -> str | None:
+    """ast.get_source_segment, with the source split into lines once rather than per call
+    (a file of 10,000 calls would otherwise take minutes)."""
+    end_line, end_col = node.end_lineno, node.end_col_offset
+    if end_line is None or end_col is None:
+        return None
+    lines = _source_lines(source)
+    first, last = node.lineno - 1, end_line - 1
+    if first == last:
+        return lines[first].encode()[node.col_offset : end_col].decode()
+    head = lines[first].encode()[node.col_offset :].decode()
+    tail = lines[last].encode()[:end_col].decode()
+    return "".join([head, *lines[first + 1 : last], tail])
+
+
 def call_from_node(node: ast.AST, source: str, depth: int = 0) -> Call:
     """A Call from an ast.Call node whose arguments are all literals."""
     if not isinstance(node, ast.Call):
@@ -159,7 +182,7 @@ def call_from_node(node: ast.AST, source: str, depth: int = 0) -> Call:
         if keyword.arg in kwargs:
             raise ExpressionError(f"expression: {keyword.arg}= given twice at {_where(keyword)}")
         kwargs[keyword.arg] = literal(keyword.value, depth + 1)
-    text = ast.get_source_segment(source, node) or name
+    text = _source_segment(source, node) or name
     return Call(
         name=name,
         args=tuple(args),
@@ -252,3 +275,119 @@ def spec_from_call(call: Call) -> LayerSpec:
         known = ", ".join(f"{p}{d}d" for p in FAMILY_PREFIX.values() for d in (1, 2, 3))
         raise ExpressionError(f"unknown layer {call.class_name!r}; known here: {known}")
     return make_spec(call.class_name, **bind(call, signature))
+
+
+# --- sources holding several calls: nn.Sequential(...), one call per line -------------------
+
+CONTAINERS = frozenset({"Sequential"})
+MAX_CALLS = 10_000  # layers in one model; a real network has hundreds
+
+
+def _is_container(node: ast.AST) -> bool:
+    if not isinstance(node, ast.Call):
+        return False
+    try:
+        return _dotted(node.func).rsplit(".", 1)[-1] in CONTAINERS
+    except ExpressionError:
+        return False
+
+
+def _ordered_dict_items(node: ast.Call) -> list[ast.expr] | None:
+    """The modules of `OrderedDict([("conv1", Conv2d(...)), ...])`, names dropped."""
+    try:
+        name = _dotted(node.func)
+    except ExpressionError:
+        return None
+    if name.rsplit(".", 1)[-1] != "OrderedDict" or node.keywords or len(node.args) != 1:
+        return None
+    items = node.args[0]
+    if not isinstance(items, ast.List | ast.Tuple):
+        return None
+    modules = []
+    for item in items.elts:
+        if not (
+            isinstance(item, ast.Tuple)
+            and len(item.elts) == 2
+            and isinstance(literal(item.elts[0]), str)
+        ):
+            raise _refuse(item, "an OrderedDict entry that is not a (name, layer) pair")
+        modules.append(item.elts[1])
+    return modules
+
+
+def _expand(node: ast.AST, source: str, calls: list[Call], depth: int) -> None:
+    """Append the layer calls `node` stands for: a call, or a container of them."""
+    if depth > MAX_DEPTH:
+        raise ExpressionError(f"expression: nested too deeply at {_where(node)}")
+    if len(calls) >= MAX_CALLS:
+        raise ExpressionError(f"expression: more than {MAX_CALLS:,} layers at {_where(node)}")
+    if isinstance(node, ast.Tuple | ast.List):
+        for item in node.elts:
+            _expand(item, source, calls, depth + 1)
+        return
+    if _is_container(node):
+        assert isinstance(node, ast.Call)
+        if node.keywords:
+            raise _refuse(node.keywords[0].value, "a keyword argument to nn.Sequential")
+        args: list[ast.expr] = list(node.args)
+        if len(args) == 1 and isinstance(args[0], ast.Call):
+            args = _ordered_dict_items(args[0]) or args
+        for arg in args:
+            if isinstance(arg, ast.Starred):
+                raise _refuse(arg, "*arguments")
+            _expand(arg, source, calls, depth + 1)
+        return
+    calls.append(call_from_node(node, source, depth))
+
+
+def parse_calls(text: str) -> list[Call]:
+    """The layers of one expression: a call, an `nn.Sequential(...)`, or calls separated by
+    commas (a trailing comma, as copied out of a Sequential, is fine)."""
+    source = text.strip()
+    if source.endswith(","):
+        source = source[:-1]
+    tree = parse_tree(source)
+    assert isinstance(tree, ast.Expression)
+    calls: list[Call] = []
+    _expand(tree.body, source, calls, 0)
+    return calls
+
+
+def _article(word: str) -> str:
+    return f"{'an' if word[:1] in 'AEIOU' else 'a'} {word}"
+
+
+def _is_docstring(statement: ast.stmt) -> bool:
+    return (
+        isinstance(statement, ast.Expr)
+        and isinstance(statement.value, ast.Constant)
+        and isinstance(statement.value.value, str)
+    )
+
+
+def parse_module(source: str) -> list[Call]:
+    """The layers of a model file: one `nn.Sequential(...)` (bare or assigned to a name) or
+    one call per line.  `import` lines are skipped (never run); anything else is refused."""
+    tree = parse_tree(source, mode="exec")
+    assert isinstance(tree, ast.Module)
+    calls: list[Call] = []
+    for statement in tree.body:
+        if isinstance(statement, ast.Import | ast.ImportFrom):
+            continue
+        if _is_docstring(statement):
+            continue
+        if isinstance(statement, ast.Expr) or (
+            isinstance(statement, ast.Assign)
+            and len(statement.targets) == 1
+            and isinstance(statement.targets[0], ast.Name)
+        ):
+            _expand(statement.value, source, calls, 0)
+        else:
+            raise ExpressionError(
+                f"expression: {_article(type(statement).__name__)} statement at "
+                f"{_where(statement)}; "
+                "a model file holds layer calls or one nn.Sequential(...), nothing else"
+            )
+    if not calls:
+        raise ExpressionError("expression: no layer calls found")
+    return calls

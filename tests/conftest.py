@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,6 +34,16 @@ def require_torch() -> ModuleType:
 @pytest.fixture
 def torch() -> ModuleType:
     return require_torch()
+
+
+def require_shell(name: str) -> str:
+    """The path of shell `name` (bash, zsh, fish), or a skip; under CI a missing one fails."""
+    found = shutil.which(name)
+    if found is None:
+        if UNDER_CI:
+            pytest.fail(f"{name} is required under CI (.ci/run installs it): completion tests")
+        pytest.skip(f"{name} not installed (the completion tests run under CI)")
+    return found
 
 
 @dataclass

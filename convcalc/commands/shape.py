@@ -28,12 +28,13 @@ app = typer.Typer(
 _EXAMPLES = {
     "conv": [
         "convcalc shape {kind} -i 1,3,224,224 --out-channels 64 -k 7 -s 2 -p 3",
-        "convcalc shape {kind} -i 3,32,32 -o 16 -k 3 -p same --padding-mode reflect",
+        "convcalc shape {kind} -i 3,9,9 -o 8 -k 3 -p same --padding-mode reflect",
         "convcalc shape {kind} -i 1,32,56,56 -o 32 -k 3 -g 32 --json",
     ],
     "convtranspose": [
         "convcalc shape {kind} -i 1,64,28,28 -o 32 -k 4 -s 2 -p 1",
-        "convcalc shape {kind} -i 1,16,29,29 -o 3 -k 3 -s 2 -p 1 --output-padding 1",
+        "convcalc shape {kind} -i 8,7,7 -o 4 -k 3 -s 2 --output-padding 1",
+        "convcalc shape {kind} -i 1,8,7,7 -o 4 -k 3 -g 2 --json",
     ],
     "maxpool": [
         "convcalc shape {kind} -i 1,64,112,112 -k 3 -s 2 -p 1",
@@ -69,8 +70,12 @@ def _example_shape(example: str, dims: int) -> str:
 
 def _examples(family: str, dims: int) -> str:
     kind = f"{family}{dims}d"
-    lines = "\n".join("  $ " + _example_shape(e.format(kind=kind), dims) for e in _EXAMPLES[family])
-    return f"\b\nExamples:\n{lines}"
+    lines = ["  $ " + _example_shape(e.format(kind=kind), dims) for e in _EXAMPLES[family]]
+    # click indents the epilog by 2 and never wraps it: an example that would pass 80
+    # columns is left out (as long as two remain)
+    fitting = [line for line in lines if len(line) <= 78]
+    lines = fitting if len(fitting) >= 2 else lines
+    return "\b\nExamples:\n" + "\n".join(lines[:3])
 
 
 def _shape(family: str, dims: int) -> Any:

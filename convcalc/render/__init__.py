@@ -6,6 +6,7 @@ loads it.
 
 from __future__ import annotations
 
+import os
 import sys
 from fractions import Fraction
 from typing import IO
@@ -16,8 +17,19 @@ from rich.table import Table
 
 
 def make_console(file: IO[str] | None = None, *, width: int | None = None) -> Console:
-    """A console for `file` (stdout).  rich itself drops colour for NO_COLOR and for pipes."""
-    return Console(file=file or sys.stdout, width=width, highlight=False, emoji=False)
+    """A console for `file` (stdout): styled on a terminal only, plain in pipes (rich's rule).
+
+    rich reads NO_COLOR as "no colours" but still writes bold and italic; here it means no
+    escape codes at all, so that what is copied from a terminal is plain text.
+    """
+    plain = bool(os.environ.get("NO_COLOR"))
+    return Console(
+        file=file or sys.stdout,
+        width=width,
+        highlight=False,
+        emoji=False,
+        color_system=None if plain else "auto",
+    )
 
 
 def is_ascii(console: Console) -> bool:

@@ -1,0 +1,149 @@
+"""`convcalc params KIND`: a conv layer's parameters beside its grouped, depthwise and
+separable variants."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any, Optional
+
+import typer
+
+from convcalc.commands.layer_options import (
+    JSON_OPTION,
+    build_spec,
+    layer_command,
+    parse_shape,
+    spec_args,
+)
+from convcalc.kinds import torch_name
+
+app = typer.Typer(
+    name="params",
+    help="Parameters (and MACs) of a conv layer beside its grouped, depthwise and separable "
+    "variants.",
+    no_args_is_help=True,
+    context_settings={"token_normalize_func": str.lower},
+)
+
+FAMILIES = ("conv", "convtranspose")
+
+_INPUT = Annotated[
+    Optional[str],  # noqa: UP045 - typer reads the annotation at run time
+    typer.Option(
+        "--input",
+        "-i",
+        metavar="SHAPE",
+        help="Input shape N,C,*spatial or C,*spatial: adds output shapes and MACs.",
+    ),
+]
+_DEPTH_MULTIPLIER = Annotated[
+    int,
+    typer.Option(
+        "--depth-multiplier",
+        "-m",
+        metavar="INT",
+        help="Depthwise filters per input channel (out = in_channels·M).",
+    ),
+]
+_BOTTLENECK_WIDTH = Annotated[
+    Optional[int],  # noqa: UP045
+    typer.Option(
+        "--bottleneck-width",
+        metavar="INT",
+        help="Channels inside the bottleneck. [default: out_channels/4, as ResNet]",
+        show_default=False,
+    ),
+]
+_EXPANSION = Annotated[
+    int,
+    typer.Option(
+        "--expansion",
+        metavar="INT",
+        help="Inverted bottleneck expansion factor (MobileNetV2's t).",
+    ),
+]
+
+_EXAMPLES = {
+    "conv": [
+        "convcalc params {kind} --in-channels 3 --out-channels 256 -k 5",
+        "convcalc params {kind} -i 1,64,{spatial} -o 128 -k 3 -p 1 -g 4",
+        "convcalc params {kind} --in-channels 32 -o 64 -k 3 -m 2 --no-bias --json",
+    ],
+    "convtranspose": [
+        "convcalc params {kind} -i 1,64,{spatial} -o 32 -k 4 -s 2 -p 1",
+        "convcalc params {kind} --in-channels 64 -o 32 -k 3 -g 8 --json",
+    ],
+}
+
+
+def _examples(family: str, dims: int) -> str:
+    spatial = ",".join(["28"] * dims)
+    lines = "\n".join(
+        "  $ " + e.format(kind=f"{family}{dims}d", spatial=spatial) for e in _EXAMPLES[family]
+    )
+    return f"\b\nExamples:\n{lines}"
+
+
+def _params(family: str, dims: int) -> Any:
+    def body(
+        given: dict[str, Any],
+        *,
+        input: str | None,
+        depth_multiplier: int,
+        bottleneck_width: int | None,
+        expansion: int,
+        json_output: bool,
+    ) -> None:
+        from convcalc.arithmetic import check_input_shape
+        from convcalc.specs import Conv, ConvTranspose
+        from convcalc.variants import compare
+
+        input_shape = None
+        if input is not None:
+            input_shape = parse_shape(input)
+            check_input_shape(input_shape)
+        elif "in_channels" not in given:
+            raise typer.BadParameter(
+                "is needed unless --input gives the channels", param_hint="'--in-channels'"
+            )
+        spec = build_spec(family, dims, spec_args(family, dims, given, input_shape or ()))
+        assert isinstance(spec, Conv | ConvTranspose)
+        comparison = compare(
+            spec,
+            depth_multiplier=depth_multiplier,
+            bottleneck_width=bottleneck_width,
+            expansion=expansion,
+            input_shape=input_shape,
+        )
+        if json_output:
+            typer.echo(json.dumps(comparison.to_json(), ensure_ascii=False))
+            return
+        from convcalc.render import is_ascii, make_console
+        from convcalc.render.params import params_report
+
+        console = make_console()
+        console.print(params_report(comparison, ascii_only=is_ascii(console)))
+
+    return layer_command(
+        family,
+        dims,
+        body,
+        before=(("input", _INPUT, None),),
+        after=(
+            ("depth_multiplier", _DEPTH_MULTIPLIER, 1),
+            ("bottleneck_width", _BOTTLENECK_WIDTH, None),
+            ("expansion", _EXPANSION, 6),  # variants.DEFAULT_EXPANSION (not imported: start-up)
+            ("json_output", JSON_OPTION, False),
+        ),
+    )
+
+
+for _family in FAMILIES:
+    for _dims in (1, 2, 3):
+        app.command(
+            f"{_family}{_dims}d",
+            help=f"Parameters of torch.nn.{torch_name(_family, _dims)} beside its grouped, "
+            "depthwise, depthwise-separable, spatially separable and bottleneck variants, "
+            "each written as the PyTorch layers that build it.",
+            epilog=_examples(_family, _dims),
+        )(_params(_family, _dims))

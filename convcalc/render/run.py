@@ -1,0 +1,211 @@
+"""`convcalc run`: the output array (channels and batches labelled) and the explanation."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+from typing import Any, cast
+
+from rich.console import Group, RenderableType
+from rich.table import Table
+from rich.text import Text
+
+from convcalc.arithmetic import LayerShape
+from convcalc.arrays import Preview
+from convcalc.explain import BIAS, NOTE, PAD, VALUE, Explanation, Plane, fmt_number
+from convcalc.render import fmt_shape, make_table
+
+_STYLES = {PAD: "dim", BIAS: "cyan", VALUE: "bold", NOTE: "italic dim", None: ""}
+_GAP = None  # an elided stretch of an axis in a Preview
+
+
+def _lead_label(lead: int, index: Sequence[int | None]) -> str:
+    names = ("batch", "channel")[2 - lead :] if lead else ()
+    return ", ".join(
+        f"{name} {'…' if i is None else i}" for name, i in zip(names, index, strict=False)
+    )
+
+
+def _thin(index: Sequence[int | None], keep: int) -> list[int | None]:
+    """At most `keep` of the kept positions (first and last ones), gaps marked."""
+    real = [i for i in index if i is not None]
+    if len(real) <= keep and len(real) == len(index):
+        return list(index)
+    if len(real) <= keep:
+        return list(index)
+    head = (keep + 1) // 2
+    return [*real[:head], _GAP, *real[len(real) - (keep - head) :]]
+
+
+Lookup = list[dict[int, int]]  # per axis: original index → position in Preview.values
+
+
+def _cell(values: Any, lookup: Lookup, path: Sequence[int]) -> str:
+    for axis, i in enumerate(path):
+        values = values[lookup[axis][i]]
+    return fmt_number(values)
+
+
+def _grid(
+    view: Preview,
+    head: tuple[int, ...],
+    lookup: Lookup,
+    width: int,
+    ascii_only: bool,
+) -> Table:
+    rows_axis, cols_axis = len(head), len(head) + 1
+    formatted = {
+        (r, c): _cell(view.values, lookup, (*head, r, c))
+        for r in view.index[rows_axis]
+        for c in view.index[cols_axis]
+        if r is not None and c is not None
+    }
+    cell = max((len(t) for t in formatted.values()), default=1)
+    label = max(len(str(i)) for i in view.index[rows_axis] if i is not None) if formatted else 1
+    fits = max(2, (width - label - 5) // (max(cell, 2) + 2))
+    columns = _thin(view.index[cols_axis], fits)
+    table = make_table("", *("…" if c is None else str(c) for c in columns), ascii_only=ascii_only)
+    for r in view.index[rows_axis]:
+        if r is None:
+            table.add_row("…", *("…" for _ in columns))
+            continue
+        table.add_row(str(r), *("…" if c is None else formatted[(r, c)] for c in columns))
+    return table
+
+
+def _lookup(view: Preview) -> Lookup:
+    return [
+        {i: pos for pos, i in enumerate(i for i in index if i is not None)} for index in view.index
+    ]
+
+
+def array_view(
+    view: Preview, lead: int, dims: int, *, width: int = 80, ascii_only: bool = False
+) -> RenderableType:
+    """1-D: one row per channel / batch item; 2-D and 3-D: one grid per channel (and slice)."""
+    lookup = _lookup(view)
+    if not view.shape or 0 in view.shape:
+        return Text(f"(empty: shape {fmt_shape(view.shape)})")
+    if dims == 1:
+        spatial = len(view.shape) - 1
+        blocks = list(itertools.product(*view.index[:spatial]))
+        cells = {
+            (b, i): _cell(view.values, lookup, (*cast("tuple[int, ...]", b), i))
+            for b in blocks
+            if None not in b
+            for i in view.index[spatial]
+            if i is not None
+        }
+        cell = max((len(t) for t in cells.values()), default=1)
+        labels = [_lead_label(lead, b) for b in blocks]
+        label = max((len(t) for t in labels), default=0)
+        fits = max(2, (width - label - 5) // (max(cell, 2) + 2))
+        columns = _thin(view.index[spatial], fits)
+        table = make_table(
+            "", *("…" if c is None else str(c) for c in columns), ascii_only=ascii_only
+        )
+        for b, text in zip(blocks, labels, strict=True):
+            if None in b:
+                table.add_row(text, *("…" for _ in columns))
+                continue
+            table.add_row(text, *("…" if c is None else cells[(b, c)] for c in columns))
+        return table
+    outer = len(view.shape) - 2
+    parts: list[RenderableType] = []
+    for head in itertools.product(*view.index[:outer]):
+        names = _lead_label(lead, head[:lead])
+        if dims == 3:
+            depth = head[-1]
+            names = ", ".join(filter(None, [names, f"depth {'…' if depth is None else depth}"]))
+        if None in head:
+            parts.append(Text(f"{names}: …"))
+            continue
+        grid = _grid(view, cast("tuple[int, ...]", head), lookup, width, ascii_only)
+        parts.append(Group(Text(names, style="bold"), grid) if names else grid)
+    return Group(*_spaced(parts))
+
+
+def _spaced(parts: list[RenderableType]) -> list[RenderableType]:
+    out: list[RenderableType] = []
+    for i, part in enumerate(parts):
+        if i:
+            out.append(Text(""))
+        out.append(part)
+    return out
+
+
+def explanation_view(explanation: Explanation) -> RenderableType:
+    text = Text()
+    text.append(explanation.legend + "\n", style="italic")
+    for line in explanation.lines:
+        for segment, style in line:
+            # a divisor note gets its own line
+            shown = "\n    " + segment.strip() if segment.startswith("   [") else segment
+            text.append(shown, style=_STYLES[style])
+        text.append("\n")
+    if explanation.note:
+        text.append(explanation.note + "\n", style="italic")
+    text.rstrip()
+    return text
+
+
+def plane_view(
+    plane: Plane, window: set[tuple[int, int]], title: str, *, ascii_only: bool
+) -> RenderableType:
+    """A padded input channel: padding in (parentheses), the output's window in [brackets]."""
+    columns = [str(plane.col0 + c) for c in range(len(plane.cells[0]))] if plane.cells else []
+    table = make_table("", *columns, ascii_only=ascii_only)
+    for r, row in enumerate(plane.cells):
+        cells = []
+        for c, (value, padded) in enumerate(row):
+            text = fmt_number(value)
+            text = f"({text})" if padded else text
+            inside = (plane.row0 + r, plane.col0 + c) in window
+            cells.append(
+                Text(
+                    f"[{text}]" if inside else text,
+                    style="bold reverse" if inside else ("dim" if padded else ""),
+                )
+            )
+        table.add_row(str(plane.row0 + r), *cells)
+    return Group(Text(title, style="bold"), table)
+
+
+def run_report(
+    shape: LayerShape,
+    input_shape: tuple[int, ...],
+    view: Preview,
+    lead: int,
+    explanation: Explanation | None = None,
+    planes: Sequence[Plane] | None = None,
+    warnings: Sequence[str] = (),
+    *,
+    width: int = 80,
+    ascii_only: bool = False,
+) -> RenderableType:
+    spec = shape.spec
+    header = Text()
+    header.append(spec.torch_call(), style="bold")
+    header.append(f"\ninput {fmt_shape(input_shape)} → output {fmt_shape(view.shape)}")
+    parts: list[RenderableType] = [
+        header,
+        Text(""),
+        array_view(view, lead, spec.dims, width=width, ascii_only=ascii_only),
+    ]
+    if explanation is not None:
+        parts += [Text(""), explanation_view(explanation)]
+        if planes and explanation.elements:
+            chosen = explanation.elements[0]
+            window = set(itertools.product(*chosen.window)) if len(chosen.window) == 2 else set()
+            target = explanation.lines[0][0][0].removesuffix(" = ")
+            for plane in planes:
+                padded = ", padded" if any(a.padding != (0, 0) for a in shape.axes) else ""
+                title = f"input channel {plane.channel}{padded}; [ ] = the window of {target}"
+                parts += [Text(""), plane_view(plane, window, title, ascii_only=ascii_only)]
+    if warnings:
+        notes = Text()
+        for warning in warnings:
+            notes.append("\nwarning: ", style="yellow bold")
+            notes.append(warning)
+        parts.append(notes)
+    return Group(*parts)

@@ -1,0 +1,198 @@
+"""`convcalc solve`: the answers as tables and the PyTorch lines that build them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import TypeVar
+
+from rich.console import Group, RenderableType
+from rich.text import Text
+
+from convcalc.render import fmt_shape, make_table
+from convcalc.solve import (
+    InputsAnswer,
+    LayerAnswer,
+    PaddingAnswer,
+    PaddingAxis,
+    TransposeAnswer,
+    layer_template,
+    pad_argument,
+)
+from convcalc.specs import MaxPool
+
+MAX_ROWS = 12  # per table; --json lists every one
+
+_T = TypeVar("_T")
+
+
+def _groups(axes: Sequence[_T], key: Callable[[_T], object]) -> list[tuple[list[str], _T]]:
+    """Axes that ask the same question share one table: [(names, first axis)]."""
+    groups: dict[object, tuple[list[str], _T]] = {}
+    for axis in axes:
+        names, _ = groups.setdefault(key(axis), ([], axis))
+        names.append(getattr(axis, "name"))  # noqa: B009 - the generic axis type has a name
+    return list(groups.values())
+
+
+def _axes_label(names: list[str]) -> str:
+    return f"axis {names[0]}" if len(names) == 1 else f"axes {', '.join(names)}"
+
+
+def _more(count: int, shown: int) -> list[RenderableType]:
+    return [Text(f"… and {count - shown} more (--json lists them)")] if count > shown else []
+
+
+def _code(text: str) -> Text:
+    """A line of Python to copy: never wrapped, even past the terminal's width."""
+    return Text(text, no_wrap=True, overflow="ignore")
+
+
+def _arrow(ascii_only: bool) -> str:
+    return "->" if ascii_only else "→"
+
+
+def padding_report(answer: PaddingAnswer, *, ascii_only: bool = False) -> RenderableType:
+    arrow = _arrow(ascii_only)
+    transposed = answer.spec.family == "convtranspose"
+    parts: list[RenderableType] = [Text(layer_template(answer.spec))]
+
+    def key(axis: PaddingAxis) -> object:
+        return (axis.input, axis.target, axis.kernel, axis.stride, axis.dilation)
+
+    for names, axis in _groups(answer.axes, key):
+        title = f"{_axes_label(names)}: input {axis.input} {arrow} {axis.target}"
+        if transposed:
+            table = make_table("padding", "output_padding", "output_size=", ascii_only=ascii_only)
+            for o in axis.options[:MAX_ROWS]:
+                table.add_row(
+                    str(o.before), str(o.output_padding), "yes" if o.output_size_ok else "no"
+                )
+        else:
+            table = make_table("padding", "total", "how", ascii_only=ascii_only)
+            table.columns[2].justify = "left"
+            for o in axis.options[:MAX_ROWS]:
+                how = f"padding={o.before}" if o.native else "explicit pad"
+                table.add_row(f"{o.before}+{o.after}", str(o.total), how)
+        parts += [Text(""), Text(title), table, *_more(len(axis.options), MAX_ROWS)]
+        same = Text()
+        for s in axis.same:
+            note = "the target" if s.output == axis.target else "not the target"
+            same.append(f"\n{s.scheme}: pad {s.before}+{s.after} {arrow} {s.output} ({note})")
+            if s.torch_output != s.output:  # ceil_mode pools only
+                same.append(f"; PyTorch's layer after that pad gives {s.torch_output}")
+        if axis.same:
+            parts.append(same)
+
+    parts.append(Text(""))
+    if answer.native is not None:
+        parts.append(_code("PyTorch: " + layer_template(answer.native)))
+        if transposed and all(o.output_size_ok for a in answer.axes for o in a.options[:1]):
+            parts.append(
+                Text("(forward(x, output_size=...) reaches it too: output_padding < stride)")
+            )
+    elif answer.pads is not None and answer.padded_layer is not None:
+        pads = pad_argument(answer.pads)
+        dims = answer.spec.dims
+        if isinstance(answer.spec, MaxPool):  # max pooling pads with -inf, not zeros
+            layer = f"nn.ConstantPad{dims}d({pads}, float('-inf'))"
+            function = f"F.pad(x, {pads}, value=float('-inf'))"
+        else:
+            layer = f"nn.ZeroPad{dims}d({pads})"
+            function = f"F.pad(x, {pads})"
+        parts.append(_code(f"pad:   {layer}, or {function}"))
+        parts.append(_code(f"layer: {layer_template(answer.padded_layer)}"))
+        parts.append(Text("The pad tuple lists the last axis first: (before, after) of each axis."))
+    if any(not o.native for a in answer.axes for o in a.options):
+        parts.append(Text("Explicit pads: any split of the same total gives the same size."))
+    return Group(*parts)
+
+
+def inputs_report(answer: InputsAnswer, *, ascii_only: bool = False) -> RenderableType:
+    arrow = _arrow(ascii_only)
+    parts: list[RenderableType] = [Text(layer_template(answer.spec))]
+    for names, axis in _groups(answer.axes, lambda a: (a.target, a.sizes, a.count)):
+        title = f"{_axes_label(names)}: input {arrow} {axis.target}"
+        table = make_table("input", "unused", ascii_only=ascii_only)
+        for size in axis.sizes[:MAX_ROWS]:
+            table.add_row(str(size.input), str(size.unused))
+        parts += [Text(""), Text(title), table, *_more(axis.count, min(MAX_ROWS, len(axis.sizes)))]
+    parts.append(Text("\nunused: trailing input elements no window reaches (PyTorch drops them)."))
+    return Group(*parts)
+
+
+def transpose_report(answer: TransposeAnswer, *, ascii_only: bool = False) -> RenderableType:
+    arrow = _arrow(ascii_only)
+    dash = "-" if ascii_only else "–"
+    layer, plain = answer.layer, answer.plain
+    assert layer is not None
+    assert plain is not None
+    title = (
+        f"{answer.forward.torch_call()}\n"
+        f"{fmt_shape(answer.input_shape)} {arrow} {fmt_shape(answer.output_shape)}, and back:"
+    )
+    table = make_table(
+        "axis",
+        "from",
+        "to",
+        "kernel",
+        "padding",
+        "out pad",
+        "reachable",
+        "output_size=",
+        ascii_only=ascii_only,
+    )
+    for a in answer.axes:
+        table.add_row(
+            a.name,
+            str(a.forward_output),
+            str(a.input),
+            str(a.kernel),
+            str(a.padding),
+            str(a.output_padding),
+            f"{a.min_output}{dash}{a.max_output}",
+            f"{a.min_output}{dash}{a.max_output_size}",
+        )
+    parts: list[RenderableType] = [Text(title), table, Text("")]
+    for a in answer.axes:
+        if not a.mirrored:
+            near = " or ".join(map(str, a.mirror_nearest))
+            parts.append(
+                Text(
+                    f"axis {a.name}: kernel {a.kernel}, not the forward layer's: with its "
+                    f"kernel, output_padding < max(stride, dilation) reaches {near}, not {a.input}"
+                )
+            )
+    parts.append(_code(f"ConvTranspose: {layer.torch_call()}"))
+    if answer.output_size is not None:
+        parts.append(_code(f"or:            {plain.torch_call()}"))
+        parts.append(
+            _code(f"               called as layer(x, output_size={list(answer.output_size)})")
+        )
+    else:
+        parts.append(
+            Text(
+                "forward(x, output_size=...) cannot give it: PyTorch lets output_size add at "
+                "most stride − 1"
+            )
+        )
+    parts.append(
+        Text(
+            "\nreachable: the sizes output_padding < max(stride, dilation) gives with this "
+            "padding; output_size=: the sizes forward(x, output_size=...) accepts."
+        )
+    )
+    return Group(*parts)
+
+
+def layer_report(answer: LayerAnswer, *, ascii_only: bool = False) -> RenderableType:
+    arrow = _arrow(ascii_only)
+    title = f"{answer.kind}: input {answer.input} {arrow} {answer.target}, simplest first"
+    table = make_table("kernel", "stride", "padding", "dilation", "unused", ascii_only=ascii_only)
+    for c in answer.candidates:
+        table.add_row(str(c.kernel), str(c.stride), str(c.padding), str(c.dilation), str(c.unused))
+    parts: list[RenderableType] = [Text(title), table, Text("")]
+    parts.append(_code(f"first: {layer_template(answer.candidates[0].spec)}"))
+    if answer.more:
+        parts.append(Text("More exist: raise --limit to see them."))
+    parts.append(Text("unused: trailing input elements no window reaches."))
+    return Group(*parts)

@@ -1,0 +1,197 @@
+"""Hostile input to `convcalc net`: refused with exit 1 and one line, nothing executed, no
+hang, no traceback."""
+
+from __future__ import annotations
+
+import os
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+from convcalc import network
+from convcalc.expressions import MAX_SOURCE
+
+
+def _marker_code(marker: Path) -> str:
+    return f"__import__('os').system('touch {marker}')"
+
+
+def hostile_expressions(marker: Path) -> list[tuple[str, str]]:
+    touch = _marker_code(marker)
+    return [
+        (f"Conv2d({touch}, 8, 3)", "a call at line 1"),
+        (touch, "call target"),
+        (f"nn.Sequential({touch})", "call target"),
+        ("Conv2d(torch.ones(3).sum(), 8, 3)", "a call"),
+        ("Conv2d(x.y, 8, 3)", "an attribute access"),
+        ("Conv2d(in_channels=os.environ, out_channels=1, kernel_size=1)", "attribute access"),
+        ("Conv2d((lambda: 3)(), 8, 3)", "a call"),
+        ("Conv2d(lambda: 3, 8, 3)", "a lambda"),
+        ("Sequential(*[Conv2d(3, 8, 3)])", "*arguments"),
+        ("Conv2d(3, 8, 3, **{'stride': 2})", "**arguments"),
+        ("Conv2d(" + "(" * 200 + "3" + ")" * 200 + ", 8, 3)", "expression"),
+        ("Sequential(" * 60 + "ReLU()" + ")" * 60, "nested too deeply"),
+        ("Sequential(" * 300 + "ReLU()" + ")" * 300, "too many nested parentheses"),
+        ("Conv2d([x for x in range(3)], 8, 3)", "ListComp"),
+        ("Conv2d(3, 8, 3, padding=f'{1}')", "JoinedStr"),
+        ("Conv2d(3, 8, 9 ** 9 ** 9)", "the operator Pow"),
+        ("Linear(10 ** 100, 1)", "the operator Pow"),
+        ("Linear(99999999999 * 99999999999, 1)", "integer too large"),
+        ("Conv2d(3, 8, 3) if True else ReLU()", "IfExp"),
+        ("ReLU()\nimport os", "invalid syntax"),
+        ("Upsample(scale_factor=(x := 2))", "NamedExpr"),
+        ("x" * (MAX_SOURCE + 1), "characters"),
+    ]
+
+
+def test_hostile_expressions_are_refused_and_never_run(cli, tmp_path: Path) -> None:
+    marker = tmp_path / "ran"
+    for text, needle in hostile_expressions(marker):
+        result = cli("net", "-i", "1,3,16,16", text)
+        assert result.exit_code == 1, (text[:80], result.output)
+        assert result.stdout == ""
+        lines = result.stderr.splitlines()
+        assert len(lines) == 1, (text[:80], result.stderr)
+        assert lines[0].startswith("Error: ")
+        assert needle in lines[0], (text[:80], lines[0])
+        assert "Traceback" not in result.output
+    assert not marker.exists()
+
+
+HOSTILE_FILES = [
+    ("model.py", "import os\nos.system('touch {marker}')\n", "unknown layer 'system'"),
+    ("model.py", "def f():\n    pass\n", "a FunctionDef statement at line 1"),
+    ("model.py", "x = y = Conv2d(3, 8, 3)\n", "an Assign statement"),
+    ("model.py", "ReLU()\nclass A: pass\n", "a ClassDef statement at line 2"),
+    ("model.py", "nn.Sequential(ReLU(), exec('1'))\n", "unknown layer 'exec'"),
+    ("model.py", "nn.Sequential(ReLU(), print)\n", "the name 'print' where a layer call belongs"),
+    ("model.py", "Conv2d(3, 8, 3, bias=__import__('os'))\n", "a call at line 1"),
+    ("model.json", '[{"type": "__import__(\'os\')"}]', "'type' must be a class name"),
+    ("model.json", '[{"type": "Conv2d", "in_channels": {"$eval": 1}}]', "only numbers"),
+    ("model.json", '[{"type": "Conv2d", "__class__": 1}]', "unknown layer|unexpected argument"),
+    ("model.json", "[" * 100_000 + "]" * 100_000, "cannot be read|not valid"),
+    ("model.json", "[" + "1" * 5000 + "]", "not valid JSON"),
+    ("model.json", '{"layers": [{"type": "ReLU"}], "exec": 1}', "unexpected top-level key"),
+    ("model.yaml", "- !!python/object/apply:os.system ['touch {marker}']\n", "not valid YAML"),
+    (
+        "model.yaml",
+        "a: &a [1, 1]\nb: &b [*a, *a]\nc: &c [*b, *b]\nlayers: [{type: Linear, args: *c}]\n",
+        "unexpected top-level key",
+    ),
+    ("model.toml", "[[layers]]\ntype = 'Linear'\nwhen = 1979-05-27\n", "only numbers"),
+    ("model.txt", "ReLU()\n", "expected a .py, .json, .toml or .yaml file"),
+    ("model.py", "\udcff", None),  # written as raw bytes below: not UTF-8
+]
+
+
+@pytest.mark.parametrize(("name", "text", "needle"), HOSTILE_FILES)
+def test_hostile_files_are_refused(cli, tmp_path: Path, name, text, needle) -> None:
+    import re
+
+    marker = tmp_path / "ran"
+    path = tmp_path / name
+    if needle is None:
+        path.write_bytes(b"ReLU()\n\xff\xfe\n")
+        needle = "not UTF-8"
+    else:
+        path.write_text(text.replace("{marker}", str(marker)), encoding="utf-8")
+    result = cli("net", "-i", "1,8", "--file", str(path))
+    assert result.exit_code == 1, result.output
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("Error: ")
+    assert re.search(needle, lines[0]), lines[0]
+    assert "Traceback" not in result.output
+    assert not marker.exists()
+
+
+def test_huge_file_is_refused_before_reading(cli, tmp_path: Path) -> None:
+    path = tmp_path / "big.py"
+    with path.open("wb") as handle:  # sparse: 10 GB on paper, nothing on disk
+        handle.truncate(10 * 1024**3)
+    result = cli("net", "-i", "1,8", "--file", str(path))
+    assert result.exit_code == 1
+    assert "more than the 1,000,000 allowed" in result.stderr
+
+
+def test_reads_at_most_limit_plus_one_bytes(tmp_path: Path, monkeypatch) -> None:
+    path = tmp_path / "m.py"
+    path.write_text("ReLU()\n" * 100, encoding="utf-8")  # 700 bytes
+    asked: list[int] = []
+    real_fdopen = os.fdopen
+
+    def spy(*args, **kwargs):
+        handle = real_fdopen(*args, **kwargs)
+        real_read = handle.read
+
+        class Spy:
+            def __enter__(self):
+                return self
+
+            def __exit__(self, *exc):
+                handle.close()
+
+            def read(self, size=-1):
+                asked.append(size)
+                return real_read(size)
+
+        return Spy()
+
+    monkeypatch.setattr(os, "fdopen", spy)
+    assert network.read_source(str(path), limit=1000) == "ReLU()\n" * 100
+    assert asked == [1001]
+
+
+@pytest.mark.skipif(not Path("/dev/zero").exists(), reason="no /dev/zero")
+@pytest.mark.parametrize("device", ["/dev/zero", "/dev/urandom", "/dev/null"])
+def test_devices_are_refused(cli, device: str, tmp_path: Path) -> None:
+    link = tmp_path / "model.py"
+    link.symlink_to(device)
+    for path in (device, str(link)):
+        result = cli("net", "-i", "1,8", "--file", path)
+        assert result.exit_code == 1, result.output
+        assert "a character device, not a regular file" in result.stderr
+
+
+def test_directory_is_refused(cli, tmp_path: Path) -> None:
+    folder = tmp_path / "model.py"
+    folder.mkdir()
+    result = cli("net", "-i", "1,8", "--file", str(folder))
+    assert result.exit_code == 1
+    assert "is a directory, not a regular file" in result.stderr
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="no FIFOs")
+def test_fifo_is_refused_without_blocking(cli, tmp_path: Path) -> None:
+    fifo = tmp_path / "model.py"
+    os.mkfifo(fifo)
+    outcome: list[object] = []
+    worker = threading.Thread(
+        target=lambda: outcome.append(cli("net", "-i", "1,8", "-f", str(fifo)))
+    )
+    worker.start()
+    worker.join(timeout=10)
+    if worker.is_alive():  # unblock the reader so the suite can go on, then fail
+        with open(fifo, "w"):
+            pass
+        pytest.fail("reading a FIFO blocked")
+    (result,) = outcome
+    assert result.exit_code == 1  # type: ignore[attr-defined]
+    assert "a FIFO, not a regular file" in result.stderr  # type: ignore[attr-defined]
+
+
+def test_missing_file_is_one_line(cli, tmp_path: Path) -> None:
+    result = cli("net", "-i", "1,8", "--file", str(tmp_path / "nope.py"))
+    assert result.exit_code == 1
+    assert result.stderr.startswith("Error: file: cannot open")
+    assert result.stderr.count("\n") == 1
+
+
+def test_too_many_layers(cli, tmp_path: Path) -> None:
+    path = tmp_path / "m.py"
+    path.write_text("ReLU()\n" * 10_001, encoding="utf-8")
+    result = cli("net", "-i", "1,8", "--file", str(path))
+    assert result.exit_code == 1
+    assert "more than 10,000 layers" in result.stderr

@@ -1,0 +1,392 @@
+"""`convcalc run` end to end through the real entry point: seed answers, torch, errors, render."""
+
+from __future__ import annotations
+
+import io
+import json
+from fractions import Fraction
+from pathlib import Path
+
+import numpy as np
+import pytest
+from conftest import require_torch
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from convcalc.explain import fmt_number
+
+# Seed notes (shared/seeds, with SEED-ERRATA.md): (args, output) in the user's own rank.
+SEED_RUNS = [
+    # 000 "Convolution 1D": [1+4+9, 2+6+12]
+    (["conv1d", "-i", "[1,2,3,4]", "-w", "[1,2,3]"], [14, 20]),
+    # 000 "Convolution 1D (pad = 1)": [0+2+6, 1+4+9, 2+6+12, 3+8+0]
+    (["conv1d", "-i", "[1,2,3,4]", "-w", "[1,2,3]", "-p", "1"], [8, 14, 20, 11]),
+    # 000 "dilation = 2": 1 + 6 + 15
+    (["conv1d", "-i", "[1,2,3,4,5]", "-w", "[1,2,3]", "-d", "2"], [22]),
+    # 000 "stride = 2": 1+4+9, 3+8+15
+    (["conv1d", "-i", "[1,2,3,4,5]", "-w", "[1,2,3]", "-s", "2"], [14, 26]),
+    # 000 "Convolution 2D (pad = 1)": the zero rows come from the padding alone
+    (
+        ["conv2d", "-i", "[[1,2,3,4]]", "--kernel", "[[1,2,3]]", "-p", "1"],
+        [[0, 0, 0, 0], [8, 14, 20, 11], [0, 0, 0, 0]],
+    ),
+    # 000 "Transposed Convolution 1D": 0+1, 2+2, 4+3, 6+0
+    (["convtranspose1d", "-i", "[1,2,3]", "-w", "[1,2]"], [1, 4, 7, 6]),
+    # 000 "Transposed Convolution 1D (padding=1)": 0+2+2, 0+4+3
+    (["convtranspose1d", "-i", "[1,2,3]", "-w", "[1,2]", "-p", "1"], [4, 7]),
+    # 000 "Transposed Convolution 2D", errata: padding 0 gives the 3×3 sum of scaled copies
+    (
+        ["convtranspose2d", "-i", "[[0,1],[2,3]]", "-w", "[[4,1],[2,3]]"],
+        [[0, 4, 1], [8, 16, 6], [4, 12, 9]],
+    ),
+    # errata: padding 1 crops that 3×3 to its centre
+    (["convtranspose2d", "-i", "[[0,1],[2,3]]", "-w", "[[4,1],[2,3]]", "-p", "1"], [[16]]),
+    # 001 pooling, 2×2 windows with stride 2
+    (
+        ["maxpool2d", "-i", "[[1,0,3,5],[3,4,2,2],[1,3,3,9],[5,7,8,4]]", "-k", "2", "-s", "2"],
+        [[4, 5], [7, 9]],
+    ),
+    # mean of [1,0,3,4]=8/4, [3,5,2,2]=12/4, [1,3,5,7]=16/4, [3,9,8,4]=24/4
+    (
+        ["avgpool2d", "-i", "[[1,0,3,5],[3,4,2,2],[1,3,3,9],[5,7,8,4]]", "-k", "2", "-s", "2"],
+        [[2, 3], [4, 6]],
+    ),
+]
+
+
+def run_json(cli, *args: str) -> dict:
+    result = cli("run", *args, "--json")
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+@pytest.mark.parametrize(("args", "expected"), SEED_RUNS)
+def test_seed_examples(cli, args: list[str], expected: list) -> None:
+    data = run_json(cli, *args)
+    assert data["output"] == expected
+    assert data["dtype"] == "int"
+    assert data["output_shape"] == list(np.shape(expected))
+
+
+# The seed's own working, line for line.
+SEED_EXPLAIN = [
+    (["conv1d", "-i", "[1,2,3,4]", "-w", "[1,2,3]"], "out[0] = 1·1 + 2·2 + 3·3 = 14"),
+    (["conv1d", "-i", "[1,2,3,4]", "-w", "[1,2,3]"], "out[1] = 1·2 + 2·3 + 3·4 = 20"),
+    (["conv1d", "-i", "[1,2,3,4]", "-w", "[1,2,3]", "-p", "1"], "out[0] = 1·(0) + 2·1 + 3·2 = 8"),
+    (["conv1d", "-i", "[1,2,3,4]", "-w", "[1,2,3]", "-p", "1"], "out[3] = 1·3 + 2·4 + 3·(0) = 11"),
+    (["conv1d", "-i", "[1,2,3,4,5]", "-w", "[1,2,3]", "-d", "2"], "out[0] = 1·1 + 2·3 + 3·5 = 22"),
+    (["conv1d", "-i", "[1,2,3,4,5]", "-w", "[1,2,3]", "-s", "2"], "out[1] = 1·3 + 2·4 + 3·5 = 26"),
+    # transposed: the scaled kernel copies and where they land in the uncropped output
+    (
+        ["convtranspose1d", "-i", "[1,2,3]", "-w", "[1,2]"],
+        "x[1] = 2: 2·[1, 2] = [2, 4] → full[1:3]",
+    ),
+    (
+        ["convtranspose1d", "-i", "[1,2,3]", "-w", "[1,2]", "-p", "1"],
+        "the copies sum to the full output (4); padding crops it: out = full[1:3]",
+    ),
+    (
+        ["convtranspose2d", "-i", "[[0,1],[2,3]]", "-w", "[[4,1],[2,3]]"],
+        "x[1, 0] = 2: 2·[[4, 1], [2, 3]] = [[8, 2], [4, 6]] → full[1:3, 0:2]",
+    ),
+    # out[1] of the seed's transposed 1-D: x0·w1 + x1·w0 = 2 + 2
+    (["convtranspose1d", "-i", "[1,2,3]", "-w", "[1,2]", "--at", "1"], "out[1] = 2·1 + 1·2 = 4"),
+    (
+        ["maxpool2d", "-i", "[[1,0,3,5],[3,4,2,2],[1,3,3,9],[5,7,8,4]]", "-k", "2"],
+        "out[1, 1] = max(3, 9, 8, 4) = 9",
+    ),
+    (
+        ["avgpool2d", "-i", "[[1,0,3,5],[3,4,2,2],[1,3,3,9],[5,7,8,4]]", "-k", "2"],
+        "out[0, 1] = (3 + 5 + 2 + 2) / 4 = 3",
+    ),
+]
+
+
+@pytest.mark.parametrize(("args", "line"), SEED_EXPLAIN)
+def test_seed_explanations(cli, args: list[str], line: str) -> None:
+    result = cli("run", *args, "--explain")
+    assert result.exit_code == 0, result.output
+    assert line in result.stdout.splitlines()
+    assert line in run_json(cli, *args, "--explain")["explain"]
+
+
+# Hand-worked: PyTorch's avg_pool divisor rules on [1, 2, 3, 4, 5] / 2-D [[1..4]].
+AVG_EXPLAIN = [
+    # ceil_mode: last window starts at 4 and would reach 6; only index 4 exists → 5/1
+    (["avgpool1d", "-i", "[1,2,3,4,5]", "-k", "2", "--ceil-mode", "--at", "2"], "(5) / 1 = 5"),
+    # padding 1, count_include_pad: window [(0), 1, 2] → 3/3
+    (["avgpool1d", "-i", "[1,2,3,4,5]", "-k", "3", "-s", "2", "-p", "1", "--at", "0"], "= 1"),
+    # without count_include_pad: 3/2
+    (
+        [
+            *("avgpool1d", "-i", "[1,2,3,4,5]", "-k", "3", "-s", "2", "-p", "1", "--at", "0"),
+            "--no-count-include-pad",
+        ],
+        "((0) + 1 + 2) / 2 = 1.5",
+    ),
+    # divisor_override 3 on the 2×2 window [1,2,3,4] → 10/3
+    (
+        ["avgpool2d", "-i", "[[1,2],[3,4]]", "-k", "2", "--divisor-override", "3"],
+        "(1 + 2 + 3 + 4) / 3 = 3.333333…",
+    ),
+]
+
+
+@pytest.mark.parametrize(("args", "needle"), AVG_EXPLAIN)
+def test_avg_divisors_explained(cli, args: list[str], needle: str) -> None:
+    result = cli("run", *args, "--explain")
+    assert result.exit_code == 0, result.output
+    assert needle in result.stdout
+
+
+def test_rationals_are_exact_in_json(cli) -> None:
+    # 10/3 from divisor_override; 1 + 2 = 3 over 2 real elements → 3/2
+    data = run_json(cli, "avgpool2d", "-i", "[[1,2],[3,4]]", "-k", "2", "--divisor-override", "3")
+    assert data["dtype"] == "rational"
+    assert data["exact"] == [["10/3"]]
+    assert data["output"] == [[10 / 3]]
+
+
+def test_large_integers_stay_exact(cli) -> None:
+    # (2^62)·3 + (2^62)·3 = 6·2^62 overflows int64; Python ints do not
+    big = 2**62
+    data = run_json(cli, "conv1d", "-i", f"[{big},{big}]", "-w", "[3,3]")
+    assert data["output"] == [6 * big]
+
+
+def test_ranks_and_channels(cli) -> None:
+    # (C=2, L=3) input, weight (C_out=1, C_in=2, k=1): out = 1·x0 + 10·x1, bias 5
+    data = run_json(cli, "conv1d", "-i", "[[1,2,3],[4,5,6]]", "-w", "[[[1],[10]]]", "-b", "[5]")
+    assert data["output"] == [[46, 57, 68]]
+    assert data["layer"] == "Conv1d(2, 1, kernel_size=(1,))"
+    # batched (N=2, C=1, L=2) keeps its rank
+    data = run_json(cli, "maxpool1d", "-i", "[[[1,2]],[[4,3]]]", "-k", "2")
+    assert data["output"] == [[[2]], [[4]]]
+
+
+def test_groups_from_the_weight(cli) -> None:
+    # groups=2, weight (2, 1, 1): out channel 0 = 2·x0, out channel 1 = 3·x1
+    data = run_json(cli, "conv1d", "-i", "[[1,2],[3,4]]", "-w", "[[[2]],[[3]]]", "-g", "2")
+    assert data["output"] == [[2, 4], [9, 12]]
+
+
+def test_python_literal_and_files(cli, tmp_path: Path) -> None:
+    np.save(tmp_path / "w.npy", np.array([1.0, 2.0, 3.0], dtype=np.float32))
+    (tmp_path / "x.json").write_text("[1, 2, 3, 4]")
+    data = run_json(cli, "conv1d", "-i", f"@{tmp_path / 'x.json'}", "-w", f"@{tmp_path / 'w.npy'}")
+    assert data["output"] == [14.0, 20.0]
+    assert data["dtype"] == "float"
+    data = run_json(cli, "conv1d", "-i", "(1, 2, 3, 4,)", "-w", "(1, 2, -3)")
+    assert data["output"] == [1 + 4 - 9, 2 + 6 - 12]
+
+
+def test_stdin(cli, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(b"[1, 2, 3, 4]")))
+    data = run_json(cli, "conv1d", "-i", "-", "-w", "[1,2,3]")
+    assert data["output"] == [14, 20]
+
+
+def test_at_selects_spatial_position_on_every_channel(cli) -> None:
+    # two output channels (weights 1 and 2) at position 1: 1·2 and 2·2
+    result = cli("run", "conv1d", "-i", "[[1,2,3]]", "-w", "[[[1]],[[2]]]", "--at", "1")
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert "out[0, 1] = 1·2 = 2" in lines
+    assert "out[1, 1] = 2·2 = 4" in lines
+
+
+def test_long_explanations_are_truncated(cli) -> None:
+    x = json.dumps(list(range(100)))
+    result = cli("run", "conv1d", "-i", x, "-w", json.dumps([1] * 30), "--explain")
+    assert result.exit_code == 0, result.output
+    assert "… 59 more elements; choose one with --at" in result.stdout
+    assert "… 20 more …" in result.stdout  # 30 terms: 10 shown
+
+
+# --- errors --------------------------------------------------------------------------------
+
+DEEP = "[" * 100_000 + "]" * 100_000
+ERRORS = [
+    # array content is data: exit 1, one line naming the argument
+    (["conv1d", "-i", "__import__('os').system('echo hi')", "-w", "[1]"], 1, "input: a call"),
+    (["conv1d", "-i", "[[1,2],[3]]", "-w", "[1]"], 1, "input: ragged nested lists"),
+    (["conv1d", "-i", DEEP, "-w", "[1]"], 1, "input: nested too deeply"),
+    (["conv1d", "-i", "[1,2", "-w", "[1]"], 1, "input: not nested lists of numbers"),
+    (["conv1d", "-i", "@/dev/zero", "-w", "[1]"], 1, "is not a regular file"),
+    (["conv1d", "-i", "@/no/such/file", "-w", "[1]"], 1, "cannot open"),
+    (["conv1d", "-i", "[true, 1]", "-w", "[1]"], 1, "input: found a boolean"),
+    (["conv1d", "-i", "[1,2]", "-w", "[1]", "-b", "[1,2]"], 1, "bias: needs 1 value"),
+    (["conv2d", "-i", "[1,2,3]", "-w", "[[1]]"], 1, "input: Conv2d takes an array of rank 2"),
+    (["conv1d", "-i", "[1,2,3]", "-w", "[[1]]"], 1, "weight: needs rank 1"),
+    (["conv1d", "-i", "[[1,2,3]]", "-w", "[[[1],[1]]]"], 1, "expects 2 input channels"),
+    (["conv1d", "-i", "[1,2,3]", "-w", "[[[1]],[[1]]]"], 1, "2 output channels cannot fit"),
+    (["conv1d", "-i", "[1,2]", "-w", "[1,2,3]"], 1, "kernel_size: on axis L"),
+    (["maxpool1d", "-i", "[1,2,3]", "-k", "2", "--at", "5"], 1, "at: index 5 is out of range"),
+    # the command line itself is malformed: exit 2
+    (["maxpool1d", "-i", "[1,2,3]", "-k", "2", "--at", "x"], 2, "expected integers"),
+    (["maxpool1d", "-i", "[1,2,3]", "-k", "2", "-w", "[1]"], 2, "No such option"),
+    (["conv1d", "-i", "-", "-w", "-"], 2, "only one ARRAY can come from stdin"),
+    (["conv1d", "-i", "[1,2]"], 2, "Missing option"),
+]
+
+
+@pytest.mark.parametrize(("args", "code", "needle"), ERRORS)
+def test_errors(cli, args: list[str], code: int, needle: str) -> None:
+    result = cli("run", *args)
+    assert result.exit_code == code, result.output
+    assert needle in result.stderr
+    assert "Traceback" not in result.output
+    assert "internal error" not in result.output
+    if code == 1:
+        assert result.stderr.count("\n") == 1
+        assert result.stdout == ""
+
+
+def test_hostile_input_runs_nothing(cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = cli(
+        "run", "conv1d", "-i", "[__import__('pathlib').Path('pwned').touch()]", "-w", "[1]"
+    )
+    assert result.exit_code == 1
+    assert not (tmp_path / "pwned").exists()
+
+
+def test_pickled_npy_is_refused(cli, tmp_path: Path) -> None:
+    np.save(tmp_path / "x.npy", np.array([[1], "a"], dtype=object), allow_pickle=True)
+    result = cli("run", "conv1d", "-i", f"@{tmp_path / 'x.npy'}", "-w", "[1]")
+    assert result.exit_code == 1
+    assert "allow_pickle=False" in result.stderr
+
+
+# --- PyTorch ---------------------------------------------------------------------------------
+
+TORCH_CASES = [
+    ("conv2d", (1, 2, 5, 6), (4, 1, 3, 2), dict(groups=2, stride=(2, 1), padding=1)),
+    ("conv1d", (2, 3, 7), (2, 3, 3), dict(padding=2, padding_mode="reflect", dilation=2)),
+    ("conv2d", (2, 5, 5), (3, 2, 3, 3), dict(padding="same", padding_mode="circular")),
+    ("conv1d", (1, 2, 6), (2, 2, 2), dict(padding=1, padding_mode="replicate", stride=2)),
+    ("convtranspose2d", (1, 2, 3, 4), (2, 3, 3, 2), dict(stride=2, padding=1, output_padding=1)),
+    ("convtranspose1d", (2, 4, 5), (4, 1, 3), dict(groups=2, dilation=2, stride=3)),
+    ("maxpool2d", (1, 2, 7, 6), None, dict(kernel_size=3, stride=2, padding=1, dilation=2)),
+    ("maxpool1d", (2, 9), None, dict(kernel_size=2, stride=2, ceil_mode=True)),
+    ("avgpool2d", (1, 7, 7), None, dict(kernel_size=3, stride=2, padding=1, ceil_mode=True)),
+    (
+        "avgpool2d",
+        (2, 6, 5),
+        None,
+        dict(kernel_size=(3, 2), padding=1, count_include_pad=False, divisor_override=None),
+    ),
+    ("avgpool3d", (1, 4, 4, 5), None, dict(kernel_size=2, divisor_override=3)),
+    ("adaptiveavgpool2d", (2, 7, 5), None, dict(output_size=(3, None))),
+    ("adaptivemaxpool1d", (1, 2, 10), None, dict(output_size=4)),
+]
+
+
+def _option(name: str, value: object) -> list[str]:
+    flag = "--" + name.replace("_", "-")
+    if isinstance(value, bool):
+        negative = {"ceil_mode": "--floor-mode", "count_include_pad": "--no-count-include-pad"}
+        return [flag] if value else [negative[name]]
+    if value is None:
+        return []
+    if isinstance(value, tuple):
+        return [flag, ",".join("None" if v is None else str(v) for v in value)]
+    return [flag, str(value)]
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize(("kind", "x_shape", "w_shape", "options"), TORCH_CASES)
+def test_cli_matches_torch(cli, kind: str, x_shape, w_shape, options: dict) -> None:
+    torch = require_torch()
+    rng = np.random.default_rng(len(kind) * 31 + len(x_shape))
+    x = rng.integers(-9, 10, x_shape)
+    args = [kind, "-i", json.dumps(x.tolist())]
+    bias = None
+    if w_shape is not None:
+        w = rng.integers(-9, 10, w_shape)
+        transposed = kind.startswith("convtranspose")
+        out_channels = w_shape[1] * options.get("groups", 1) if transposed else w_shape[0]
+        bias = rng.integers(-9, 10, out_channels)
+        args += ["-w", json.dumps(w.tolist()), "-b", json.dumps(bias.tolist())]
+    for name, value in options.items():
+        args += _option(name, value)
+    data = run_json(cli, *args)
+    name = data["layer"].split("(")[0]
+    dims = int(kind[-2])
+    module_args = dict(options)
+    if w_shape is not None:
+        module_args |= dict(in_channels=x_shape[-dims - 1], out_channels=out_channels)
+        module_args["kernel_size"] = w_shape[2:]
+    layer = getattr(torch.nn, name)(**module_args).double()
+    if w_shape is not None:
+        with torch.no_grad():
+            layer.weight.copy_(torch.tensor(w, dtype=torch.float64))
+            layer.bias.copy_(torch.tensor(bias, dtype=torch.float64))
+    expected = layer(torch.tensor(x, dtype=torch.float64)).detach().numpy()
+    got = np.array(data.get("output"), dtype=np.float64)
+    assert got.shape == expected.shape
+    # small integers: every float64 partial sum is exact, so torch's answer is exact too
+    np.testing.assert_allclose(got, expected, rtol=1e-12, atol=0)
+
+
+# --- properties --------------------------------------------------------------------------------
+
+
+@st.composite
+def small_runs(draw: st.DrawFn) -> list[str]:
+    family = draw(
+        st.sampled_from(["conv", "convtranspose", "maxpool", "avgpool", "adaptiveavgpool"])
+    )
+    dims = draw(st.integers(1, 2))
+    channels = draw(st.integers(1, 2))
+    spatial = [draw(st.integers(3, 6)) for _ in range(dims)]
+    x = np.arange(channels * np.prod(spatial)).reshape(channels, *spatial) % 7 - 3
+    args = [f"{family}{dims}d", "-i", json.dumps(x.tolist())]
+    k = draw(st.integers(1, 3))
+    s = draw(st.integers(1, 2))
+    if family in ("conv", "convtranspose"):
+        out = draw(st.integers(1, 2))
+        shape = (out, channels) if family == "conv" else (channels, out)
+        w = np.arange(np.prod(shape) * k**dims).reshape(*shape, *([k] * dims)) % 5 - 2
+        args += ["-w", json.dumps(w.tolist()), "-s", str(s)]
+        args += ["-p", str(draw(st.integers(0, k - 1)))]
+    elif family in ("maxpool", "avgpool"):
+        args += ["-k", str(k), "-s", str(s), "-p", str(draw(st.integers(0, k // 2)))]
+        args += ["--ceil-mode"] if draw(st.booleans()) else []
+    else:
+        args += ["--output-size", str(draw(st.integers(1, 4)))]
+    return args
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(small_runs())
+def test_output_shape_and_explanations_agree(cli, args: list[str]) -> None:
+    data = run_json(cli, *args, "--explain")
+    # the shape is `convcalc shape`'s arithmetic
+    shape_args = [args[0], "-i", ",".join(map(str, np.shape(json.loads(args[2]))))]
+    rest = args[3:]
+    if "-w" in rest:
+        w = json.loads(rest[rest.index("-w") + 1])
+        transposed = args[0].startswith("convtranspose")
+        shape_args += ["-o", str(np.shape(w)[1] if transposed else np.shape(w)[0])]
+        shape_args += ["-k", ",".join(map(str, np.shape(w)[2:])), "--no-bias"]
+        del rest[rest.index("-w") : rest.index("-w") + 2]
+    expected = json.loads(_cli_stdout(cli, "shape", *shape_args, *rest, "--json"))["output_shape"]
+    assert data["output_shape"] == expected
+    # every explained element's own sum (pure Python) equals the engine's element
+    output = np.array(data.get("exact", data["output"]), dtype=object)
+    for line in data["explain"]:
+        if not line.startswith("out["):
+            continue
+        index = tuple(int(i) for i in line[4 : line.index("]")].split(","))
+        value = line.rsplit(" = ", 1)[1].split()[0]
+        cell = output[index]
+        assert fmt_number(Fraction(cell)) == value
+
+
+def _cli_stdout(cli, *args: str) -> str:
+    result = cli(*args)
+    assert result.exit_code == 0, result.output
+    return result.stdout

@@ -1,0 +1,633 @@
+"""`convcalc solve`: every answer checked against the forward arithmetic, and against torch."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import pytest
+from conftest import require_torch
+from hypothesis import given
+from hypothesis import strategies as st
+from rich.console import Console
+
+from convcalc import analyze, make_spec
+from convcalc.errors import LayerError
+from convcalc.solve import (
+    pad_argument,
+    same_padding_like,
+    solve_inputs,
+    solve_layer,
+    solve_padding,
+    solve_transpose,
+)
+
+# --- TensorFlow / ONNX 'SAME' against published values -------------------------------------------
+
+SAME_CASES = [
+    # (input, kernel, stride, dilation) → (output, before, after)
+    # The question's own example: ⌈224/2⌉ = 112; pad = (112−1)·2 + 3 − 224 = 1 → (0, 1).
+    ((224, 3, 2, 1), (112, 0, 1)),
+    # ⌈5/2⌉ = 3; pad = (3−1)·2 + 3 − 5 = 2 → (1, 1).
+    ((5, 3, 2, 1), (3, 1, 1)),
+    # The classic 'SAME' illustration (TF padding docs, StackOverflow 37674306): width 13,
+    # filter 6, stride 5 draws "pad | 1 … 13 | pad pad": ⌈13/5⌉ = 3, pad = 2·5 + 6 − 13 = 3.
+    ((13, 6, 5, 1), (3, 1, 2)),
+    # stride 1 keeps the size: pad = 6·1 + 3 − 7 = 2 → (1, 1).
+    ((7, 3, 1, 1), (7, 1, 1)),
+    # a 1×1 kernel with stride 2 needs none: (5−1)·2 + 1 − 10 = −1 → max(0, ·) = 0.
+    ((10, 1, 2, 1), (5, 0, 0)),
+    # dilation 2 spans 5: pad = 9·1 + 5 − 10 = 4 → (2, 2).
+    ((10, 3, 1, 2), (10, 2, 2)),
+    # even kernel, stride 1 (Keras Conv2D(k=4, padding='same')): pad 3, the extra at the end.
+    ((32, 4, 1, 1), (32, 1, 2)),
+]
+
+
+@pytest.mark.parametrize(("layer", "expected"), SAME_CASES)
+def test_tensorflow_same_padding_matches_published_values(layer, expected) -> None:
+    assert same_padding_like(*layer) == expected
+
+
+@pytest.mark.parametrize(("layer", "expected"), SAME_CASES)
+def test_onnx_same_lower_puts_the_extra_first_and_pytorch_agrees(layer, expected) -> None:
+    size, kernel, stride, dilation = layer
+    out, before, after = expected
+    spec = make_spec(
+        "conv1d",
+        in_channels=1,
+        out_channels=1,
+        kernel_size=kernel,
+        stride=stride,
+        dilation=dilation,
+    )
+    answer = solve_padding(spec, size, out)
+    upper, lower = answer.axes[0].same
+    assert (upper.before, upper.after) == (before, after)
+    assert (lower.before, lower.after) == (after, before)
+    # PyTorch's conv after that explicit pad gives TF's size
+    assert upper.torch_output == out
+    assert analyze(spec, (1, size + before + after)).output_shape == (1, out)
+
+
+def test_pad_argument_lists_the_last_axis_first() -> None:
+    # F.pad docs: (padding_left, padding_right, padding_top, padding_bottom, front, back)
+    assert pad_argument([(5, 6), (3, 4), (1, 2)]) == (1, 2, 3, 4, 5, 6)
+
+
+# --- known answers -------------------------------------------------------------------------------
+
+
+def _conv(dims: int = 1, **kwargs):
+    return make_spec(f"conv{dims}d", in_channels=1, out_channels=1, **kwargs)
+
+
+def test_padding_224_to_112_lists_symmetric_then_asymmetric() -> None:
+    # ⌊(224 + P − 3)/2⌋ + 1 = 112 ⇔ P ∈ {1, 2}: padding=1, or (0, 1) / (1, 0) explicitly
+    answer = solve_padding(_conv(2, kernel_size=3, stride=2), 224, 112)
+    options = [(o.before, o.after, o.native) for o in answer.axes[0].options]
+    assert options == [(1, 1, True), (0, 1, False), (1, 0, False)]
+    assert answer.native is not None
+    assert answer.native.padding == 1
+
+
+def test_even_kernel_same_size_needs_an_explicit_pad() -> None:
+    # k=4, s=1: L + P − 3 = L ⇔ P = 3, odd: no symmetric padding; ZeroPad2d((1, 2, 1, 2))
+    answer = solve_padding(_conv(2, kernel_size=4), (1, 3, 32, 32)[-2:], 32)
+    assert answer.native is None
+    assert answer.pads == ((1, 2), (1, 2))
+    assert pad_argument(answer.pads) == (1, 2, 1, 2)
+
+
+def test_padding_per_axis_goes_into_the_pad_tuple_last_axis_first() -> None:
+    # H: k=3 s=1 size kept → P=2, the layer's padding 1; W: k=2 s=1 → P=1, odd, explicit (0, 1)
+    answer = solve_padding(_conv(2, kernel_size=(3, 2)), (10, 20), (10, 20))
+    assert answer.pads == ((0, 0), (0, 1))
+    assert pad_argument(answer.pads) == (0, 1, 0, 0)
+    assert answer.padded_layer is not None
+    assert answer.padded_layer.padding == (1, 0)
+
+
+def test_pool_padding_respects_half_the_kernel() -> None:
+    # MaxPool k=2 s=2 on 7 → 4 (floor mode): (7 + 2p − 2)/2 + 1 = 4 needs p=1 = k//2: allowed
+    answer = solve_padding(make_spec("maxpool1d", kernel_size=2, stride=2), 7, 4)
+    assert [o.before for o in answer.axes[0].options if o.native] == [1]
+    # k=3, s=1: 10 + 2p − 3 + 1 = 14 needs p=3 > 3//2: only explicit pads, total 6
+    answer = solve_padding(make_spec("maxpool1d", kernel_size=3, stride=1), 10, 14)
+    assert all(not o.native for o in answer.axes[0].options)
+    assert {o.total for o in answer.axes[0].options} == {6}
+
+
+def test_transposed_padding_and_output_padding() -> None:
+    # (28−1)·2 − 2p + 3 + 1 + op = 56 ⇔ 2p − op = 2: (1, 0) only (op < 2)
+    spec = make_spec("convtranspose1d", in_channels=1, out_channels=1, kernel_size=4, stride=2)
+    options = solve_padding(spec, 28, 56).axes[0].options
+    assert [(o.before, o.output_padding) for o in options] == [(1, 0)]
+    # dilation 3 > stride 1 lets output_padding reach 2, which output_size= cannot give
+    spec = make_spec("convtranspose1d", in_channels=1, out_channels=1, kernel_size=3, dilation=3)
+    options = solve_padding(spec, 5, 13).axes[0].options  # (5−1) + 6 + 1 + op = 13 → op 2
+    assert [(o.before, o.output_padding, o.output_size_ok) for o in options] == [(0, 2, False)]
+
+
+def test_inputs_of_a_strided_conv() -> None:
+    # ⌊(L + 2 − 3)/2⌋ + 1 = 112 ⇔ L ∈ {223, 224}; neither leaves input unused
+    answer = solve_inputs(_conv(2, kernel_size=3, stride=2, padding=1), 112)
+    assert [(s.input, s.unused) for s in answer.axes[0].sizes] == [(223, 0), (224, 0)]
+    # k=1, s=4: ⌊(L − 1)/4⌋ + 1 = 2 ⇔ L ∈ 5..8, the last 0..3 unused
+    answer = solve_inputs(_conv(1, kernel_size=1, stride=4), 2)
+    assert [(s.input, s.unused) for s in answer.axes[0].sizes] == [(5, 0), (6, 1), (7, 2), (8, 3)]
+
+
+def test_transposed_inputs_can_miss_and_name_the_nearest() -> None:
+    # (L−1)·2 − 2 + 3 = 2L − 1 is odd: 56 is never reached; 55 (L=28) and 57 (L=29) are
+    spec = make_spec(
+        "convtranspose1d", in_channels=1, out_channels=1, kernel_size=3, stride=2, padding=1
+    )
+    answer = solve_inputs(spec, 56)
+    assert not answer.solved
+    assert [(r.output, r.input) for r in answer.axes[0].nearest] == [(55, 28), (57, 29)]
+
+
+def test_transpose_of_the_issue_example() -> None:
+    # conv: ⌊(57 + 2 − 3)/2⌋ + 1 = 29; mirror: (29−1)·2 − 2 + 2 + 1 = 57 with output_padding 0;
+    # PyTorch's output_size range is [57, 57 + 2 − 1]
+    answer = solve_transpose(
+        make_spec("conv2d", in_channels=3, out_channels=16, kernel_size=3, stride=2, padding=1),
+        (1, 3, 57, 57),
+    )
+    assert answer.layer is not None
+    assert answer.layer.torch_call() == "ConvTranspose2d(16, 3, kernel_size=3, stride=2, padding=1)"
+    assert answer.output_size == (57, 57)
+    assert (answer.axes[0].min_output, answer.axes[0].max_output_size) == (57, 58)
+
+
+def test_transpose_of_an_even_input_needs_output_padding() -> None:
+    # conv on 56: ⌊55/2⌋ + 1 = 28; mirror gives (28−1)·2 − 2 + 3 = 55; output_padding 1 → 56
+    answer = solve_transpose(
+        make_spec("conv1d", in_channels=3, out_channels=16, kernel_size=3, stride=2, padding=1),
+        (1, 3, 56),
+    )
+    assert answer.layer is not None
+    assert answer.layer.output_padding == 1
+    assert answer.mirrored
+
+
+def test_transpose_of_same_with_an_even_kernel_changes_the_kernel() -> None:
+    # 'same', k=4, s=d=1: 50 → 50; the mirror gives 49 − 2p + 3 + 1 = 53 − 2p: odd, never 50;
+    # output_padding must stay below max(1, 1) = 1.  Kernel 3 (or 5) can: 49 − 2p + 3 = 50 at p=1
+    answer = solve_transpose(
+        make_spec("conv1d", in_channels=8, out_channels=8, kernel_size=4, padding="same"), (8, 50)
+    )
+    assert not answer.mirrored
+    assert answer.axes[0].mirror_nearest == (49, 51)
+    assert answer.layer is not None
+    assert answer.layer.torch_call() == "ConvTranspose1d(8, 8, kernel_size=3, padding=1)"
+
+
+def test_transpose_refuses_what_has_no_mirror() -> None:
+    with pytest.raises(LayerError, match="no transposed mirror"):
+        solve_transpose(make_spec("adaptiveavgpool2d", output_size=3), (1, 8, 9, 9))
+
+
+def test_layer_search_ranks_by_stride_then_kernel() -> None:
+    # 224 → 56 needs stride 4 at least (stride 3 gives ≥ ⌊(224−7)/3⌋ + 1 = 73)
+    answer = solve_layer("conv2d", 224, 56, limit=4)
+    found = [(c.stride, c.kernel, c.padding) for c in answer.candidates]
+    assert found == [(4, 1, 0), (4, 2, 0), (4, 3, 0), (4, 3, 1)]
+    assert answer.more
+
+
+def test_layer_search_upsampling_beyond_reach_names_the_nearest() -> None:
+    # stride 1, kernel 7, padding 6: 224 + 12 − 7 + 1 = 230 is the most a conv here gives
+    answer = solve_layer("conv2d", 224, 300)
+    assert not answer.solved
+    assert answer.nearest == (230,)
+
+
+# --- properties: every answer is confirmed by the forward arithmetic ------------------------------
+
+sizes = st.integers(1, 40)
+kernels = st.integers(1, 6)
+strides = st.integers(1, 4)
+dilations = st.integers(1, 3)
+
+
+@given(size=sizes, target=sizes, k=kernels, s=strides, d=dilations)
+def test_every_conv_padding_gives_the_target_and_none_is_missed(size, target, k, s, d) -> None:
+    spec = _conv(1, kernel_size=k, stride=s, dilation=d)
+    answer = solve_padding(spec, size, target)
+    options = answer.axes[0].options
+    for o in options:
+        if o.native:
+            check = _conv(1, kernel_size=k, stride=s, dilation=d, padding=o.before)
+            assert analyze(check, (1, size)).output_shape == (1, target)
+        else:  # an explicit pad, then the layer with padding 0
+            assert analyze(spec, (1, size + o.total)).output_shape == (1, target)
+    # brute force: every symmetric padding up to far beyond the target
+    brute = []
+    for p in range(0, target * s + 3 * d * k):
+        try:
+            out = analyze(_conv(1, kernel_size=k, stride=s, dilation=d, padding=p), (1, size))
+        except LayerError:
+            continue
+        if out.output_shape[-1] == target:
+            brute.append(p)
+    assert [o.before for o in options if o.native] == brute
+    assert answer.solved == bool(options)
+
+
+@given(size=sizes, target=sizes, k=kernels, s=strides, d=dilations, ceil=st.booleans())
+def test_every_maxpool_padding_gives_the_target(size, target, k, s, d, ceil) -> None:
+    spec = make_spec("maxpool1d", kernel_size=k, stride=s, dilation=d, ceil_mode=ceil)
+    for o in solve_padding(spec, size, target).axes[0].options:
+        if o.native:
+            check = make_spec(
+                "maxpool1d", kernel_size=k, stride=s, dilation=d, ceil_mode=ceil, padding=o.before
+            )
+            assert analyze(check, (1, size)).output_shape == (1, target)
+        else:
+            assert analyze(spec, (1, size + o.total)).output_shape == (1, target)
+
+
+@given(size=sizes, target=st.integers(1, 150), k=kernels, s=strides, d=dilations)
+def test_every_transposed_padding_gives_the_target(size, target, k, s, d) -> None:
+    spec = make_spec(
+        "convtranspose1d", in_channels=1, out_channels=1, kernel_size=k, stride=s, dilation=d
+    )
+    options = solve_padding(spec, size, target).axes[0].options
+    for o in options:
+        check = make_spec(
+            "convtranspose1d",
+            in_channels=1,
+            out_channels=1,
+            kernel_size=k,
+            stride=s,
+            dilation=d,
+            padding=o.before,
+            output_padding=o.output_padding,
+        )
+        assert analyze(check, (1, size)).output_shape == (1, target)
+    brute = set()
+    for p in range(0, size * s + d * k):
+        for op in range(max(s, d)):
+            try:
+                out = analyze(
+                    spec.model_copy(update={"padding": p, "output_padding": op}), (1, size)
+                )
+            except LayerError:
+                continue
+            if out.output_shape[-1] == target:
+                brute.add((p, op))
+    assert {(o.before, o.output_padding) for o in options} == brute
+
+
+@given(
+    target=st.integers(1, 30),
+    k=kernels,
+    s=strides,
+    d=dilations,
+    p=st.integers(0, 3),
+    family=st.sampled_from(["conv", "maxpool", "avgpool", "convtranspose"]),
+    ceil=st.booleans(),
+)
+def test_every_input_size_gives_the_target_and_none_is_missed(
+    target, k, s, d, p, family, ceil
+) -> None:
+    args: dict = {"kernel_size": k, "stride": s, "padding": min(p, k // 2)}
+    if family in ("conv", "convtranspose"):
+        args.update(in_channels=1, out_channels=1, dilation=d)
+    else:
+        args["ceil_mode"] = ceil
+        if family == "maxpool":
+            args["dilation"] = d
+    spec = make_spec(f"{family}1d", **args)
+    answer = solve_inputs(spec, target)
+    listed = [(x.input, x.unused) for x in answer.axes[0].sizes]
+    brute = []
+    for size in range(1, (target + 2) * s + d * k + 8):
+        try:
+            result = analyze(spec, (1, size))
+        except LayerError:
+            continue
+        if result.output_shape[-1] == target:
+            brute.append((size, result.unused_input[0]))
+    assert listed == brute
+    for reach in answer.axes[0].nearest:
+        assert analyze(spec, (1, reach.input)).output_shape[-1] == reach.output
+
+
+@given(
+    size=st.integers(1, 40),
+    k=kernels,
+    s=strides,
+    d=dilations,
+    p=st.integers(0, 4),
+    channels=st.integers(1, 4),
+    dims=st.integers(1, 2),
+)
+def test_transposed_mirror_gives_the_input_shape_back(size, k, s, d, p, channels, dims) -> None:
+    spatial = tuple(size + i for i in range(dims))
+    conv = make_spec(
+        f"conv{dims}d",
+        in_channels=channels,
+        out_channels=5,
+        kernel_size=k,
+        stride=s,
+        dilation=d,
+        padding=p,
+    )
+    try:
+        forward = analyze(conv, (2, channels, *spatial))
+    except LayerError:
+        return
+    answer = solve_transpose(conv, (2, channels, *spatial))
+    assert answer.layer is not None
+    assert analyze(answer.layer, forward.output_shape).output_shape == (2, channels, *spatial)
+    assert answer.mirrored  # op = the conv's remainder < stride always suffices
+    for axis, out in zip(answer.axes, forward.output_shape[2:], strict=True):
+        assert axis.kernel == k
+        assert axis.forward_output == out
+    # output_size: the plain layer's smallest output plus output_padding < stride
+    assert answer.plain is not None
+    for axis in answer.axes:
+        assert axis.max_output_size == axis.min_output + s - 1
+        assert axis.max_output == axis.min_output + max(s, d) - 1
+        assert axis.min_output <= axis.input <= axis.max_output
+    if all(axis.min_output >= 1 for axis in answer.axes):
+        # (a smaller one: PyTorch's plain layer alone would refuse, output_size= still works)
+        smallest = analyze(answer.plain, forward.output_shape).output_shape[2:]
+        assert smallest == tuple(axis.min_output for axis in answer.axes)
+
+
+@given(
+    size=st.integers(1, 60),
+    target=st.integers(1, 60),
+    family=st.sampled_from(["conv", "maxpool", "avgpool"]),
+)
+def test_every_searched_layer_gives_the_target_in_rank_order(size, target, family) -> None:
+    answer = solve_layer(f"{family}1d", size, target, max_kernel=4, max_dilation=2, limit=20)
+    for c in answer.candidates:
+        assert analyze(c.spec, (1, size)).output_shape == (1, target)
+    ranks = [(c.stride, c.kernel, c.dilation, c.padding) for c in answer.candidates]
+    assert ranks == sorted(ranks)
+    assert len(set(ranks)) == len(ranks)
+
+
+def test_layer_search_misses_nothing_in_its_bounds() -> None:
+    # brute force over the same bounds: conv padding < the kernel span, strides up to 70
+    size, target = 50, 12
+    answer = solve_layer("conv1d", size, target, max_kernel=4, max_dilation=2, limit=1000)
+    brute = []
+    for s in range(1, 70):
+        for k in range(1, 5):
+            for d in range(1, 3 if k > 1 else 2):
+                for p in range(d * (k - 1) + 1):
+                    out = analyze(
+                        _conv(1, kernel_size=k, stride=s, padding=p, dilation=d), (1, size)
+                    )
+                    if out.output_shape[-1] == target:
+                        brute.append((s, k, d, p))
+    assert [(c.stride, c.kernel, c.dilation, c.padding) for c in answer.candidates] == brute
+
+
+def test_huge_sizes_answer_quickly() -> None:
+    answer = solve_inputs(_conv(1, kernel_size=3, stride=1_000_000), 2)
+    assert answer.axes[0].count == 1_000_000
+    assert len(answer.axes[0].sizes) < 1000
+    assert solve_layer("conv1d", 10**12, 7).solved
+
+
+# --- CLI ------------------------------------------------------------------------------------------
+
+CLI_CASES = [
+    # (args, exit code, needle in stdout+stderr)
+    (["padding", "conv2d", "-i", "224", "-k", "3", "-s", "2", "-t", "112"], 0, "padding=1"),
+    (
+        ["padding", "Conv2d", "-i", "1,3,32,32", "-k", "4", "-t", "32"],
+        0,
+        "nn.ZeroPad2d((1, 2, 1, 2))",
+    ),
+    (["padding", "maxpool1d", "-i", "10", "-k", "3", "-s", "1", "-t", "14"], 0, "float('-inf')"),
+    (
+        ["padding", "conv2d", "-i", "224", "-k", "3", "-s", "2", "-t", "50"],
+        1,
+        "nearest reachable: 111",
+    ),
+    (["padding", "conv2d", "-i", "1,2,3,4,5", "-k", "3", "-t", "5"], 2, "expected 1 or 2 sizes"),
+    (["padding", "adaptiveavgpool2d", "-i", "3", "--output-size", "2"], 1, "has no padding"),
+    (["inputs", "conv2d", "-k", "3", "-s", "2", "-p", "1", "-t", "112"], 0, "223"),
+    (["inputs", "adaptivemaxpool1d", "-t", "3"], 1, "every input size"),
+    (["inputs", "avgpool1d", "-k", "3", "-p", "2", "-t", "3"], 1, "at most 1"),
+    (
+        ["transpose", "--from", "Conv2d(3, 16, 3, stride=2, padding=1)", "-i", "1,3,57,57"],
+        0,
+        "ConvTranspose2d(16, 3, kernel_size=3, stride=2, padding=1)",
+    ),
+    (["transpose", "--from", "__import__('os').system('true')", "-i", "1,3,8"], 1, "expression"),
+    (["transpose", "--from", "Conv2d(3, 16, 3)", "-i", "1,4,8,8"], 1, "in_channels"),
+    (["layer", "-i", "224", "-t", "56", "--limit", "1"], 0, "kernel_size=1, stride=4"),
+    (["layer", "-i", "224", "-t", "56", "--kind", "bogus2d"], 2, "unknown layer kind"),
+    (["layer", "-i", "224", "-t", "56", "--max-kernel", "1000"], 1, "max-kernel"),
+    (["layer", "-i", "8", "-t", "30"], 1, "nearest reachable: 14"),
+]
+
+
+@pytest.mark.parametrize(("args", "code", "needle"), CLI_CASES)
+def test_cli(cli, args, code, needle) -> None:
+    result = cli("solve", *args)
+    assert result.exit_code == code, result.output
+    assert needle in result.output
+    if code:
+        assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["padding", "conv2d", "-i", "224", "-k", "3", "-s", "2", "-t", "112"],
+        ["padding", "convtranspose2d", "-i", "28", "-k", "4", "-s", "2", "-t", "56"],
+        ["inputs", "maxpool2d", "-k", "2", "-t", "7", "--ceil-mode"],
+        ["transpose", "--from", "nn.MaxPool2d(2)", "-i", "1,64,57,57"],
+        ["layer", "-i", "64", "-t", "60", "--max-dilation", "3"],
+    ],
+)
+def test_json_answers(cli, args) -> None:
+    result = cli("solve", *args, "--json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["solved"] is True
+    assert data["question"] == args[0]
+
+
+def test_json_without_an_answer_exits_1_with_the_nearest(cli) -> None:
+    result = cli(
+        "solve", "inputs", "convtranspose1d", "-k", "3", "-s", "2", "-p", "1", "-t", "56", "--json"
+    )
+    assert result.exit_code == 1
+    data = json.loads(result.stdout)
+    assert data["solved"] is False
+    assert data["axes"][0]["nearest"] == [{"output": 55, "input": 28}, {"output": 57, "input": 29}]
+
+
+def test_json_does_not_import_rich() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from convcalc.cli import main\n"
+        "try: main(['solve', 'layer', '-i', '224', '-t', '56', '--json'])\n"
+        "except SystemExit: pass\n"
+        "assert 'rich' not in sys.modules, 'rich imported'"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+
+
+def test_every_solve_command_has_help_with_examples(cli) -> None:
+    for args in (
+        ["padding", "conv2d"],
+        ["padding", "convtranspose3d"],
+        ["inputs", "maxpool1d"],
+        ["transpose"],
+        ["layer"],
+    ):
+        result = cli("solve", *args, "--help")
+        assert result.exit_code == 0, result.output
+        assert "$ convcalc solve" in result.output
+
+
+def test_help_examples_run(cli) -> None:
+    """Every example in every solve command's help is a real, answered question."""
+    import shlex
+
+    from convcalc.commands import solve as commands
+
+    examples = []
+    for group in (commands.padding_app, commands.inputs_app, commands.app):
+        for info in group.registered_commands:
+            examples += [
+                line.split("$ ", 1)[1]
+                for line in (info.epilog or "").splitlines()
+                if "$ convcalc" in line
+            ]
+    assert len(examples) > 40
+    for example in examples:
+        result = cli(*shlex.split(example)[1:])
+        assert result.exit_code == 0, (example, result.output)
+
+
+def test_render_width_80() -> None:
+    from convcalc.render.solve import padding_report
+
+    console = Console(width=80, file=io.StringIO(), color_system=None)
+    console.print(padding_report(solve_padding(_conv(2, kernel_size=3, stride=2), 224, 112)))
+    text = console.file.getvalue()  # type: ignore[attr-defined]
+    assert "TensorFlow/Keras 'SAME', ONNX SAME_UPPER: pad 0+1 → 112 (the target)" in text
+    assert "ONNX SAME_LOWER: pad 1+0 → 112" in text
+    assert all(len(line) <= 80 for line in text.splitlines())
+
+
+# --- real torch -----------------------------------------------------------------------------------
+
+TORCH_CONVS = [
+    ("Conv2d(3, 16, 3, stride=2, padding=1)", (1, 3, 57, 57)),
+    ("Conv2d(3, 16, 3, stride=2, padding=1)", (1, 3, 56, 56)),
+    ("Conv2d(4, 8, (3, 5), stride=(2, 3), padding=(1, 2), dilation=(1, 2))", (2, 4, 31, 40)),
+    ("Conv1d(8, 8, 4, padding='same')", (8, 50)),
+    ("Conv1d(2, 4, 3, stride=1, dilation=3)", (1, 2, 20)),
+    ("Conv3d(2, 2, 3, stride=3, padding=1)", (1, 2, 10, 11, 12)),
+    ("MaxPool2d(2)", (1, 64, 57, 57)),
+    ("MaxPool2d(3, stride=2, padding=1, ceil_mode=True)", (1, 4, 14, 15)),
+    ("AvgPool1d(4, stride=3)", (2, 3, 22)),
+    ("Conv1d(1, 5, 1, stride=3, padding=1)", (2, 1, 1)),  # the plain layer alone: size −1
+]
+
+
+@pytest.mark.torch
+@pytest.mark.filterwarnings("ignore:Using padding='same' with even kernel:UserWarning")
+@pytest.mark.parametrize(("call", "shape"), TORCH_CONVS)
+def test_solved_transpose_inverts_in_real_torch(call, shape) -> None:
+    torch = require_torch()
+    from convcalc.expressions import parse_call, spec_from_call
+
+    answer = solve_transpose(spec_from_call(parse_call(call)), shape)
+    assert answer.layer is not None
+    forward = eval("torch.nn." + call, {"torch": torch})  # test-only: our own literal table
+    with torch.no_grad():
+        y = forward(torch.zeros(shape))
+        back = eval("torch.nn." + answer.layer.torch_call(), {"torch": torch})
+        assert tuple(back(y).shape) == shape
+        if answer.output_size is not None:
+            assert answer.plain is not None
+            plain = eval("torch.nn." + answer.plain.torch_call(), {"torch": torch})
+            assert tuple(plain(y, output_size=list(answer.output_size)).shape) == shape
+            # the range PyTorch's output_size accepts, and the first size it refuses
+            for axis_index, axis in enumerate(answer.axes):
+                sizes = list(answer.output_size)
+                sizes[axis_index] = axis.max_output_size
+                assert (
+                    plain(y, output_size=sizes).shape[-len(sizes) + axis_index] == sizes[axis_index]
+                )
+                sizes[axis_index] += 1
+                with pytest.raises(ValueError, match="valid sizes range"):
+                    plain(y, output_size=sizes)
+
+
+@pytest.mark.torch
+def test_constructor_output_padding_reaches_beyond_output_size_in_torch() -> None:
+    # dilation 3 > stride 1: output_padding 2 works in the constructor, output_size= cannot
+    torch = require_torch()
+    spec = make_spec("convtranspose1d", in_channels=1, out_channels=1, kernel_size=3, dilation=3)
+    answer = solve_padding(spec, 5, 13)
+    assert answer.native is not None
+    layer = eval("torch.nn." + answer.native.torch_call(), {"torch": torch})
+    assert tuple(layer(torch.zeros(1, 1, 5)).shape) == (1, 1, 13)
+    plain = torch.nn.ConvTranspose1d(1, 1, 3, dilation=3)
+    with pytest.raises(ValueError, match="valid sizes range"):
+        plain(torch.zeros(1, 1, 5), output_size=[13])
+    assert not answer.axes[0].options[0].output_size_ok
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize(
+    ("kind", "args", "size", "target"),
+    [
+        ("conv2d", {"kernel_size": 4}, (32, 32), (32, 32)),
+        ("conv2d", {"kernel_size": (3, 2), "stride": (2, 1)}, (11, 20), (6, 20)),
+        ("conv3d", {"kernel_size": 2}, (5, 6, 7), (5, 6, 7)),
+        ("maxpool2d", {"kernel_size": 3, "stride": 1}, (10, 9), (14, 13)),
+        ("avgpool1d", {"kernel_size": 4, "stride": 1}, (9,), (9,)),
+    ],
+)
+def test_explicit_pad_recipe_in_real_torch(kind, args, size, target) -> None:
+    torch = require_torch()
+    import torch.nn.functional as F
+
+    if kind.startswith("conv"):
+        args = {"in_channels": 1, "out_channels": 1, **args}
+    spec = make_spec(kind, **args)
+    answer = solve_padding(spec, size, target)
+    assert answer.pads is not None
+    assert answer.padded_layer is not None
+    x = torch.zeros(1, 1, *size)
+    padded = F.pad(x, pad_argument(answer.pads))
+    layer = eval("torch.nn." + answer.padded_layer.torch_call(), {"torch": torch})
+    assert tuple(layer(padded).shape[2:]) == target
+    # and the named layer: nn.ZeroPad{d}d takes the same tuple
+    pad_layer = getattr(torch.nn, f"ZeroPad{spec.dims}d")(pad_argument(answer.pads))
+    assert tuple(layer(pad_layer(x)).shape[2:]) == target
+
+
+def test_mixed_axes_keep_the_layers_own_padding_where_it_works() -> None:
+    # MaxPool k=3 s=2 ceil_mode: H 7 → 4 with padding=1 (⌈(7+2−3)/2⌉+1 = 4, last window starts
+    # at 6 < 7+1); W 10 → 7: ⌈(10+P−3)/2⌉+1 = 7 ⇔ P ∈ {4, 5}, beyond p ≤ 3//2: only an
+    # explicit pad. The recipe pads W only and keeps padding=(1, 0) on the pool.
+    spec = make_spec("maxpool2d", kernel_size=3, stride=2, ceil_mode=True)
+    answer = solve_padding(spec, (7, 10), (4, 7))
+    assert answer.native is None
+    assert answer.padded_layer is not None
+    assert answer.padded_layer.padding == (1, 0)
+    assert answer.pads is not None
+    assert answer.pads[0] == (0, 0)
+    b, a = answer.pads[1]
+    assert analyze(answer.padded_layer, (1, 7, 10 + b + a)).output_shape == (1, 4, 7)

@@ -1,0 +1,180 @@
+"""What users expect of a terminal program: colour only on a terminal and never with NO_COLOR,
+80-column output, help that ends with examples, and start-up that builds only what it needs."""
+
+from __future__ import annotations
+
+import fcntl
+import functools
+import os
+import pty
+import re
+import struct
+import subprocess
+import sys
+import termios
+from typing import Any
+
+import pytest
+import typer
+
+from convcalc.cli import app, click_command
+
+SHAPE = ["shape", "conv2d", "-i", "1,3,224,224", "-o", "64", "-k", "7", "-s", "2", "-p", "3"]
+ESCAPE = "\x1b["
+
+
+def _env(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "FORCE_COLOR")}
+    return {**env, "TERM": "xterm-256color", "COLUMNS": "80", "LINES": "24", **extra}
+
+
+def _in_terminal(args: list[str], **env: str) -> str:
+    """stdout of `python -m convcalc args` on an 80-column pseudo-terminal (no COLUMNS)."""
+    leader, follower = pty.openpty()
+    fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
+    env = {k: v for k, v in _env(**env).items() if k not in ("COLUMNS", "LINES")}
+    with subprocess.Popen(
+        [sys.executable, "-m", "convcalc", *args],
+        stdout=follower,
+        stderr=subprocess.PIPE,
+        env=env,
+    ) as process:
+        os.close(follower)
+        chunks = []
+        while True:
+            try:
+                chunk = os.read(leader, 65536)
+            except OSError:  # EIO: the child closed the terminal
+                break
+            if not chunk:
+                break
+            chunks.append(chunk)
+        process.wait(timeout=30)
+    os.close(leader)
+    assert process.returncode == 0
+    return b"".join(chunks).decode()
+
+
+def test_a_terminal_gets_colour() -> None:
+    # the control for the two tests below: the summary labels are bold on a terminal
+    assert ESCAPE in _in_terminal(SHAPE)
+
+
+def test_no_color_is_respected_on_a_terminal() -> None:
+    out = _in_terminal(SHAPE, NO_COLOR="1")
+    assert ESCAPE not in out
+    assert "(1, 64, 112, 112)" in out
+
+
+def test_a_pipe_gets_no_colour() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "convcalc", *SHAPE],
+        capture_output=True,
+        text=True,
+        env=_env(),
+        check=True,
+    )
+    assert ESCAPE not in done.stdout
+    assert "(1, 64, 112, 112)" in done.stdout
+
+
+def test_table_fits_80_columns_on_a_terminal() -> None:
+    # a transposed conv has the widest table (its out pad column)
+    out = _in_terminal(["shape", "convtranspose3d", "-i", "1,8,7,7,7", "-o", "4", "-k", "3"])
+    plain = re.sub(r"\x1b\[[0-9;]*m", "", out)
+    assert "out pad" in plain
+    assert max(len(line) for line in plain.splitlines()) <= 80
+
+
+def _leaf_commands() -> list[str]:
+    found = []
+
+    def walk(command: Any, ctx: Any, path: list[str]) -> None:
+        if not hasattr(command, "list_commands"):
+            found.append(" ".join(path))
+            return
+        for name in command.list_commands(ctx):
+            sub = command.get_command(ctx, name)
+            walk(sub, typer.Context(sub, parent=ctx, info_name=name), [*path, name])
+
+    root = typer.main.get_command(app)
+    walk(root, typer.Context(root, info_name="convcalc"), [])
+    return found
+
+
+LEAVES = _leaf_commands()
+
+
+@pytest.mark.parametrize("command", LEAVES)
+def test_help_fits_80_columns_and_ends_with_examples(cli, command: str) -> None:
+    result = cli(*command.split(), "--help")
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.rstrip().splitlines()
+    too_wide = [line for line in lines if len(line) > 80]
+    assert not too_wide
+    examples = [line.strip() for line in lines if line.strip().startswith("$ convcalc")]
+    assert 2 <= len(examples) <= 3, examples
+    assert lines[-1].strip() == examples[-1]  # the help ends with them
+    assert all(e.startswith(f"$ convcalc {command}") for e in examples)
+
+
+# argument lists whose output must not depend on building only part of the command tree
+SLIM_CASES = [
+    [],
+    ["--help"],
+    ["-V"],
+    ["--help", "shape"],
+    ["shape"],
+    ["shape", "--help"],
+    ["shape", "Conv2d", "--help"],
+    ["shape", "--help", "conv2d"],
+    ["shape", "conv9d"],
+    ["shap"],
+    ["shape", "conv2d", "-i", "1,3,8,8", "-o", "2", "-k", "3", "--json"],
+    ["shape", "conv2d", "-i", "1,3,8,8", "-k", "3"],
+    ["shape", "conv2d", "-i", "1,3,8,8", "-o", "2", "-k", "3", "--bogus"],
+    *[[*command.split(), "--help"] for command in LEAVES],
+]
+
+
+@functools.cache
+def _whole_tree() -> Any:
+    return click_command([], whole=True)
+
+
+@pytest.mark.parametrize("args", SLIM_CASES, ids=" ".join)
+def test_partial_command_tree_answers_like_the_whole(capsys, args: list[str]) -> None:
+    def answer(whole: bool) -> tuple[Any, str, str]:
+        command = _whole_tree() if whole else click_command(args)
+        try:
+            command(args=args, prog_name="convcalc")
+            code: Any = 0
+        except SystemExit as exc:
+            code = exc.code
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    assert answer(whole=False) == answer(whole=True)
+
+
+def test_partial_tree_builds_only_the_command_asked_for() -> None:
+    group = click_command(["shape", "conv2d", "-i", "1,3,8,8"])
+    assert list(group.commands) == ["shape"]
+    assert list(group.commands["shape"].commands) == ["conv2d"]
+    everything = _whole_tree()
+    assert len(everything.commands) > 1
+    assert len(everything.commands["shape"].commands) == 18  # 6 families × 1, 2, 3 dims
+
+
+def test_help_names_every_command_without_building_them() -> None:
+    group = click_command(["--help"])
+    names = set(group.commands)
+    assert names == set(_whole_tree().commands)
+    assert all(not getattr(sub, "commands", None) for sub in group.commands.values())
+
+
+def test_usage_error_text_is_plain(cli) -> None:
+    result = cli("shape", "conv2d", "-i", "1,3,8,8", "-k", "3")  # no --out-channels
+    assert result.exit_code == 2
+    assert ESCAPE not in result.output
+    assert re.search(r"Missing option '--out-channels'", result.output)
