@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import enum
-import json
 from typing import Annotated, Optional
 
 import typer
 
 from convcalc.commands.layer_options import JSON_OPTION, parse_shape
+from convcalc.commands.output import print_json, print_report
 
 
 class Dtype(enum.StrEnum):
@@ -92,12 +92,12 @@ def net(
         )
     result = network.build(calls, input_shape)
     if json_output:
-        typer.echo(json.dumps(result.to_json(dtype.value), ensure_ascii=False))
+        print_json(result.to_json(dtype.value))
         return
-    from convcalc.render import is_ascii, make_console
     from convcalc.render.net import net_report
 
-    console = make_console()
-    console.print(
-        net_report(result, dtype.value, width=console.width, ascii_only=is_ascii(console))
+    print_report(
+        lambda ascii_only, width: net_report(
+            result, dtype.value, width=width, ascii_only=ascii_only
+        )
     )

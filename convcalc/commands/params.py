@@ -3,7 +3,6 @@ separable variants."""
 
 from __future__ import annotations
 
-import json
 from typing import Annotated, Any, Optional
 
 import typer
@@ -15,6 +14,7 @@ from convcalc.commands.layer_options import (
     parse_shape,
     spec_args,
 )
+from convcalc.commands.output import print_json, print_report
 from convcalc.kinds import torch_name
 
 app = typer.Typer(
@@ -116,13 +116,11 @@ def _params(family: str, dims: int) -> Any:
             input_shape=input_shape,
         )
         if json_output:
-            typer.echo(json.dumps(comparison.to_json(), ensure_ascii=False))
+            print_json(comparison.to_json())
             return
-        from convcalc.render import is_ascii, make_console
         from convcalc.render.params import params_report
 
-        console = make_console()
-        console.print(params_report(comparison, ascii_only=is_ascii(console)))
+        print_report(lambda ascii_only, _: params_report(comparison, ascii_only=ascii_only))
 
     return layer_command(
         family,

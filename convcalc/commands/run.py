@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import inspect
-import json
 from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
@@ -15,6 +14,7 @@ from convcalc.commands.layer_options import (
     parse_ints,
     spec_args,
 )
+from convcalc.commands.output import print_json, print_report
 from convcalc.kinds import FAMILY_PREFIX, torch_name
 
 if TYPE_CHECKING:
@@ -234,19 +234,15 @@ def _run(family: str, dims: int) -> Any:
             )
             planes = _planes(shape, explanation, xb.tolist()) if dims == 2 else None
         if json_output:
-            typer.echo(
-                json.dumps(_json(shape, x_user, w, out, explanation, notes), ensure_ascii=False)
-            )
+            print_json(_json(shape, x_user, w, out, explanation, notes))
             return
         if out.ndim == 0:  # pragma: no cover - every layer keeps at least one axis
             raise InputError("output: empty")
-        from convcalc.render import is_ascii, make_console
         from convcalc.render.run import run_report
 
-        console = make_console()
         view = arrays.preview(out, _preview_limits(out.ndim, dims))
-        console.print(
-            run_report(
+        print_report(
+            lambda ascii_only, width: run_report(
                 shape,
                 tuple(x_user.shape),
                 view,
@@ -254,8 +250,8 @@ def _run(family: str, dims: int) -> Any:
                 explanation,
                 planes,
                 notes,
-                width=console.width,
-                ascii_only=is_ascii(console),
+                width=width,
+                ascii_only=ascii_only,
             )
         )
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import inspect
-import json
 from typing import Any
 
 import typer
@@ -16,6 +15,7 @@ from convcalc.commands.layer_options import (
     parse_shape,
     spec_args,
 )
+from convcalc.commands.output import print_json, print_report
 from convcalc.kinds import FAMILY_PREFIX, torch_name
 
 app = typer.Typer(
@@ -87,13 +87,11 @@ def _shape(family: str, dims: int) -> Any:
         spec = build_spec(family, dims, spec_args(family, dims, given, input_shape))
         result = analyze(spec, input_shape)
         if json_output:
-            typer.echo(json.dumps(result.to_json(), ensure_ascii=False))
+            print_json(result.to_json())
             return
-        from convcalc.render import is_ascii, make_console
         from convcalc.render.shape import shape_report
 
-        console = make_console()
-        console.print(shape_report(result, ascii_only=is_ascii(console)))
+        print_report(lambda ascii_only, _: shape_report(result, ascii_only=ascii_only))
 
     return layer_command(
         family,

@@ -7,7 +7,6 @@ or, under --json, with the JSON object (`"solved": false`, its `nearest` lists) 
 from __future__ import annotations
 
 import inspect
-import json
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -21,6 +20,7 @@ from convcalc.commands.layer_options import (
     parse_shape,
     spec_args,
 )
+from convcalc.commands.output import print_json
 from convcalc.errors import LayerError
 from convcalc.kinds import FAMILY_PREFIX, parse_kind, torch_name
 
@@ -156,7 +156,7 @@ def _layer(family: str, dims: int, given: dict[str, Any]) -> LayerSpec:
 def _finish(answer: Any, json_output: bool, report: str) -> None:
     """Print the answer; no answer exits 1 (JSON still printed, the message on stderr)."""
     if json_output:
-        typer.echo(json.dumps(answer.to_json(), ensure_ascii=False))
+        print_json(answer.to_json())
         if not answer.solved:
             raise typer.Exit(1)
         return

@@ -1,0 +1,24 @@
+"""How every command prints: one JSON object (rich never imported), or a rich report."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+import typer
+
+if TYPE_CHECKING:
+    from rich.console import RenderableType
+
+
+def print_json(payload: object) -> None:
+    typer.echo(json.dumps(payload, ensure_ascii=False))
+
+
+def print_report(build: Callable[[bool, int], RenderableType]) -> None:
+    """Print build(ascii_only, width), sized for stdout's console (pipes get 80 columns)."""
+    from convcalc.render import is_ascii, make_console
+
+    console = make_console()
+    console.print(build(is_ascii(console), console.width))
