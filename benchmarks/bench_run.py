@@ -167,11 +167,12 @@ def main() -> None:
         dtypes = ("int64", "float64") if kind != "avgpool2d" else ("float64",)
         for dtype in dtypes:
             mine, theirs = run_case(kind, args, spatial, dtype, options.repeats)
+            size = f"{spatial[0]}×{spatial[1]}"
             option = ",".join(f"{k[0]}{v}" for k, v in args.items())
             ratio = mine / theirs
             ratios.append(ratio)
             print(
-                f"| {kind:<16}| {spatial[0]}×{spatial[1]:<6}| {option:<9}| {dtype:<8}| "
+                f"| {kind:<16}| {size:<9}| {option:<9}| {dtype:<8}| "
                 f"{mine * 1e3:>11.3f} | {theirs * 1e3:>8.3f} | {ratio:>5.2f} |",
                 flush=True,
             )

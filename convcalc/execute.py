@@ -438,7 +438,9 @@ def _correlate_rows(
     )
     first, rest = out_spatial[0], tuple(out_spatial[1:])
     inner = math.prod(rest)
-    rows = min(first, max(1, _COLUMN_BUDGET // max(1, n * groups * depth * inner)))
+    per_row = n * groups * depth * inner
+    # one block when the whole buffer stays within twice the budget: fewer, larger calls
+    rows = first if first * per_row <= 2 * _COLUMN_BUDGET else max(1, _COLUMN_BUDGET // per_row)
     cols = np.empty((n, groups, depth, rows, *rest), dtype=dtype)
     flat = cols.reshape(n, groups, depth, rows * inner)
     if bias is not None:
@@ -598,17 +600,28 @@ def _reduce_axis(
             index[axis] = slice(start, start + (out - 1) * stride + 1, stride)
             combine(result, x[tuple(index)], out=result)
         return result
-    shape = list(x.shape)
-    shape[axis] = out
-    result = np.full(shape, fill, dtype=x.dtype)
+    reads = []
     for tap in range(kernel):
         offset = tap * dilation - before  # the input index output 0 reads at this tap
         low = max(0, -(offset // stride))  # first o with o·stride + offset ≥ 0
         high = min(out, (size - 1 - offset) // stride + 1)
-        if low >= high:
-            continue
+        if low < high:
+            reads.append(
+                (low, high, slice(low * stride + offset, (high - 1) * stride + offset + 1, stride))
+            )
+    # start from a tap that every output reads inside x (a copy), else from `fill`
+    whole = next((read for read in reads if read[:2] == (0, out)), None)
+    if whole is not None:
+        source[axis] = whole[2]
+        result = np.array(x[tuple(source)])
+        reads.remove(whole)
+    else:
+        shape = list(x.shape)
+        shape[axis] = out
+        result = np.full(shape, fill, dtype=x.dtype)
+    for low, high, reading in reads:
         index[axis] = slice(low, high)
-        source[axis] = slice(low * stride + offset, (high - 1) * stride + offset + 1, stride)
+        source[axis] = reading
         target = result[tuple(index)]
         combine(target, x[tuple(source)], out=target)
     return result

@@ -665,3 +665,24 @@ def test_int64_against_torch_int64(kind: str, args: dict[str, Any], bits: int) -
     y = run_layer(spec, x, w, b)
     assert y.dtype == np.int64
     assert np.array_equal(y, expected)
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("mode", ["reflect", "replicate", "circular"])
+def test_mode_padding_tuple_reaching_the_channels_agrees_with_torch(mode: str) -> None:
+    """nn.Conv2d hands a 3-tuple padding to F.pad as it is: it pads C by 1, H by 1, W by 2."""
+    rng = np.random.default_rng(3)
+    x = rng.integers(-9, 10, (2, 3, 5, 6))
+    w = rng.integers(-9, 10, (2, 5, 3, 3))  # 3 channels + 1 + 1 of padding
+    b = rng.integers(-9, 10, (2,))
+    case = {
+        "kind": "conv2d",
+        "input_shape": list(x.shape),
+        "args": dict(
+            in_channels=5, out_channels=2, kernel_size=3, padding=[1, 1, 2], padding_mode=mode
+        ),
+    }
+    expected = _torch_run(case, x, w, b)
+    y = run_layer(make_spec("conv2d", **case["args"]), x, w, b)
+    assert y.dtype == np.int64
+    assert np.array_equal(y, expected)
