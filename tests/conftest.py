@@ -12,12 +12,15 @@ from hypothesis import HealthCheck, settings
 
 sys.path.insert(0, str(Path(__file__).parent))  # torch_oracle, strategies
 
+UNDER_CI = bool(os.environ.get("CI"))
+
 settings.register_profile(
     "default", deadline=2000, max_examples=150, suppress_health_check=[HealthCheck.too_slow]
 )
-settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
-
-UNDER_CI = bool(os.environ.get("CI"))
+# CI replays a fixed set of examples, so a submission's verdict does not depend on the draw;
+# local runs keep exploring new ones (and the golden files hold 3,600 recorded torch cases).
+settings.register_profile("ci", parent=settings.get_profile("default"), derandomize=True)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if UNDER_CI else "default"))
 
 
 def require_torch() -> ModuleType:
