@@ -387,16 +387,15 @@ def _too_small_message(
     eff: int,
     padded: int,
 ) -> str:
-    kernel = f"kernel {k} dilated by {d} spans {eff}" if d > 1 else f"kernel {k}"
-    need = eff - size
-    hint = (
-        f"; padding ≥ {math.ceil(need / 2)} per side or an input ≥ {eff - pad[0] - pad[1]} fits"
-        if need > 0
-        else ""
-    )
+    kernel = f"kernel {k} dilated by {d} spans {eff}" if d > 1 else f"kernel spans {k}"
+    per_side = -(-(eff - size) // 2)  # integer ceiling: sizes may exceed a float's precision
+    fixes = [f"an input ≥ {eff - pad[0] - pad[1]}"]
+    # pools cap padding at ⌊kernel/2⌋, so suggest padding only where it is allowed
+    if size and per_side > 0 and (not isinstance(spec, MaxPool | AvgPool) or per_side <= k // 2):
+        fixes.insert(0, f"padding ≥ {per_side} per side")
     return (
         f"kernel_size: on axis {axis} the {kernel}, but the padded input is only {padded} "
-        f"(input {size} + padding {pad[0]}+{pad[1]}){hint}"
+        f"(input {size} + padding {pad[0]}+{pad[1]}); {' or '.join(fixes)} fits"
     )
 
 

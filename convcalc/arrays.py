@@ -49,10 +49,10 @@ def _from_file(path: str, name: str) -> np.ndarray:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     except OSError as exc:
         raise InputError(f"{name}: cannot open {path!r}: {exc.strerror}") from None
+    if not stat.S_ISREG(os.fstat(fd).st_mode):  # before fdopen, which refuses directories
+        os.close(fd)
+        raise InputError(f"{name}: {path!r} is not a regular file")
     with os.fdopen(fd, "rb") as handle:
-        mode = os.fstat(fd).st_mode
-        if not stat.S_ISREG(mode):
-            raise InputError(f"{name}: {path!r} is not a regular file")
         data = _read_limited(handle, name, repr(path))
     return _from_bytes(data, name, repr(path))
 
@@ -345,13 +345,28 @@ def json_output(array: np.ndarray) -> tuple[Any, Any, str]:
         return array.tolist(), None, "int"
     values = array.tolist()
     flat = array.ravel().tolist()
-    if all(not isinstance(v, Fraction) or v.denominator == 1 for v in flat):
+    if all(isinstance(v, int) or (isinstance(v, Fraction) and v.denominator == 1) for v in flat):
         return _map(values, int), None, "int"
+    if not any(isinstance(v, Fraction) for v in flat):  # Python ints beside ±inf (max pools)
+        return _map(values, _exact_json), None, "int"
     return (
-        _map(values, float),
+        _map(values, _rational_float),
         _map(values, lambda v: f"{v.numerator}/{v.denominator}" if v.denominator != 1 else str(v)),
         "rational",
     )
+
+
+def _exact_json(value: object) -> int | float | str:
+    return _float_json(value) if isinstance(value, float) else int(value)  # type: ignore[call-overload]
+
+
+def _rational_float(value: object) -> float | str:
+    """A rational as the nearest float; past float's range, 'inf' or '-inf' (`exact` holds
+    the true value)."""
+    try:
+        return float(value)  # type: ignore[arg-type]
+    except OverflowError:
+        return "inf" if value > 0 else "-inf"  # type: ignore[operator]
 
 
 def _float_json(value: float) -> float | str:

@@ -642,25 +642,13 @@ def _pool_axes(
 
 
 def _max_pool(spec: MaxPool, shape: LayerShape, x: Array) -> Array:
-    # padding never wins a max: -inf for floats and Python ints, INT64_MIN for int64 (and
-    # windows lying wholly in the padding, possible with dilation, fixed up below)
+    # padding never wins a max: -inf for floats and Python ints, INT64_MIN for int64 — which is
+    # also what torch's int64 max_pool gives a window lying wholly in the padding (possible
+    # with dilation)
     fill: Any = _INT64_MIN if x.dtype == np.int64 else -math.inf
-    axes = _pool_axes(spec, shape)
     y = x
-    for axis, k, s, d, p, o in axes:
+    for axis, k, s, d, p, o in _pool_axes(spec, shape):
         y = _reduce_axis(y, axis, k, s, d, p, o, fill, np.maximum)
-    if x.dtype == np.int64:
-        empty = np.zeros((1,) * y.ndim, dtype=bool)
-        for axis, k, s, d, p, o, size in (
-            (*a, n) for a, n in zip(axes, x.shape[-spec.dims :], strict=True)
-        ):
-            index = np.arange(o)[:, None] * s + np.arange(k)[None, :] * d - p
-            none_real = ~((index >= 0) & (index < size)).any(axis=1)
-            empty = empty | none_real.reshape((-1,) + (1,) * (-axis - 1))
-        if empty.any():
-            # torch's int64 max_pool gives INT64_MIN here; the honest value is float's -inf
-            y = y.astype(object)
-            y[np.broadcast_to(empty, y.shape)] = -math.inf
     return y
 
 

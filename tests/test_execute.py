@@ -182,12 +182,11 @@ def test_adaptive_windows() -> None:
     assert y.tolist() == [[2, 2, Fraction(7, 2), 5, 5]]
 
 
-def test_max_pool_window_wholly_in_padding_is_minus_infinity() -> None:
+def test_max_pool_window_wholly_in_padding_is_what_torch_gives() -> None:
     # kernel 2 dilated by 2 with padding 1 on a 1-element input reads indices −1 and 1, both
-    # padding: torch's float max is -inf (its int64 result, INT64_MIN, is a sentinel)
+    # padding: torch's float max is -inf, its int64 max is INT64_MIN (checked in torch 2.13)
     spec = make_spec("maxpool1d", kernel_size=2, padding=1, dilation=2)
-    y = run_layer(spec, [[7]])
-    assert y.tolist() == [[-math.inf]]
+    assert run_layer(spec, [[7]]).tolist() == [[-(2**63)]]
     assert run_layer(spec, [[7.0]]).tolist() == [[-math.inf]]
 
 
@@ -622,7 +621,22 @@ def test_agrees_with_torch(family: str, data: st.DataObject) -> None:
         np.testing.assert_allclose(y.astype(np.float64), expected, rtol=1e-14, atol=0)
     else:
         assert y.dtype in (np.int64, object)
+        # a max window wholly in the padding: torch's float64 kernel says -inf, its int64
+        # max_pool2d says INT64_MIN (tested below), which convcalc gives for integers
+        expected = np.where(expected == -np.inf, -(2**63), expected)
         assert (y == expected).all(), (case, y, expected)
+
+
+@pytest.mark.torch
+def test_int_max_pool_window_in_padding_matches_torch_int64() -> None:
+    from conftest import require_torch
+
+    torch = require_torch()
+    args = dict(kernel_size=(1, 2), stride=(1, 2), padding=(0, 1), dilation=(1, 3))
+    x = [[[-9, -9]]]
+    expected = torch.nn.functional.max_pool2d(torch.tensor(x), **args).tolist()
+    assert expected == [[[-(2**63)]]]
+    assert run_layer(make_spec("maxpool2d", **args), x).tolist() == expected
 
 
 @pytest.mark.torch

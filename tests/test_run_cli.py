@@ -390,3 +390,77 @@ def _cli_stdout(cli, *args: str) -> str:
     result = cli(*args)
     assert result.exit_code == 0, result.output
     return result.stdout
+
+
+# --- regressions found in review: each of these once ended in "internal error" ---------------
+
+
+def test_json_of_an_int_max_pool_window_in_padding_is_int64_min(cli) -> None:
+    # torch: F.max_pool2d(torch.tensor([[[-9, -9]]]), (1, 2), (1, 2), (0, 1), (1, 3)) → INT64_MIN
+    result = cli(
+        "run",
+        "maxpool2d",
+        "-i",
+        "[[-9,-9]]",
+        "-k",
+        "1,2",
+        "-s",
+        "1,2",
+        "-p",
+        "0,1",
+        "-d",
+        "1,3",
+        "--json",
+    )
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["output"] == [[-(2**63)]]
+
+
+def test_json_of_a_rational_beyond_float_range(cli) -> None:
+    huge = 2**1024 - 1  # (2h + 1)/2 is past float64's maximum; `exact` keeps the value
+    result = cli(
+        "run",
+        "avgpool2d",
+        "-i",
+        f"[[{huge}, {huge}, 1]]",
+        "-k",
+        "1,3",
+        "--divisor-override",
+        "2",
+        "--json",
+    )
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["output"] == [["inf"]]
+    assert data["exact"] == [[f"{2 * huge + 1}/2"]]
+
+
+def test_a_directory_as_array_file_is_refused_cleanly(cli, tmp_path) -> None:
+    result = cli("run", "maxpool1d", "-i", f"@{tmp_path}", "-k", "2")
+    assert result.exit_code == 1
+    assert "is not a regular file" in result.stderr
+    assert "internal error" not in result.stderr
+
+
+@pytest.mark.parametrize("encoding", ["cp1252", "ascii"])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["run", "conv1d", "-i", "[1,2,3,4]", "-w", "[1,2,3]", "--explain"],
+        ["shape", "conv2d", "-i", "1,3,8,8", "-o", "4", "-k", "3"],
+        ["shape", "conv2d", "-i", "1,3,8,8", "-o", "4", "-k", "3", "--json"],
+    ],
+)
+def test_a_legacy_encoding_on_stdout_does_not_crash(encoding: str, args: list[str]) -> None:
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "PYTHONIOENCODING": encoding}
+    done = subprocess.run(
+        [sys.executable, "-m", "convcalc", *args], capture_output=True, env=env, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    if "--json" in args:  # escapes keep the JSON lossless
+        formula = json.loads(done.stdout)["formulas"][0]
+        assert formula.startswith("⌊(8 + 0 + 0")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -13,7 +14,9 @@ if TYPE_CHECKING:
 
 
 def print_json(payload: object) -> None:
-    typer.echo(json.dumps(payload, ensure_ascii=False))
+    # UTF-8 stdout gets the text as it is; any other encoding gets lossless \u escapes
+    utf = "utf" in (getattr(sys.stdout, "encoding", None) or "").lower()
+    typer.echo(json.dumps(payload, ensure_ascii=not utf))
 
 
 def print_report(build: Callable[[bool, int], RenderableType]) -> None:

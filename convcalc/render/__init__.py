@@ -6,6 +6,7 @@ loads it.
 
 from __future__ import annotations
 
+import io
 import os
 import sys
 from fractions import Fraction
@@ -23,8 +24,13 @@ def make_console(file: IO[str] | None = None, *, width: int | None = None) -> Co
     escape codes at all, so that what is copied from a terminal is plain text.
     """
     plain = bool(os.environ.get("NO_COLOR"))
+    stream = file or sys.stdout
+    encoding = (getattr(stream, "encoding", None) or "utf-8").lower()
+    if "utf" not in encoding and isinstance(stream, io.TextIOWrapper):
+        # a legacy code page cannot show ⌊ · → …: write '?' rather than fail half-way
+        stream.reconfigure(errors="replace")
     return Console(
-        file=file or sys.stdout,
+        file=stream,
         width=width,
         highlight=False,
         emoji=False,
