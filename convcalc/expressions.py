@@ -135,9 +135,8 @@ def parse_tree(source: str, mode: str = "eval") -> ast.AST:
     try:
         return ast.parse(source, mode=mode)
     except SyntaxError as exc:
-        raise ExpressionError(
-            f"expression: invalid syntax at line {exc.lineno}, column {exc.offset}: {exc.msg}"
-        ) from None
+        where = f" at line {exc.lineno}, column {exc.offset}" if exc.lineno is not None else ""
+        raise ExpressionError(f"expression: invalid syntax{where}: {exc.msg}") from None
     except (RecursionError, MemoryError, ValueError) as exc:
         raise ExpressionError(f"expression: cannot be read ({type(exc).__name__})") from None
 

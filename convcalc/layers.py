@@ -66,14 +66,17 @@ def _error(name: str, message: str) -> PydanticCustomError:
 
 
 def _real(value: object) -> object:
-    if isinstance(value, int | float):
+    # 1e309 is a Python literal for inf: no shape, scale or slope is meant to be infinite
+    if isinstance(value, int | float) and math.isfinite(value):
         return float(value)
-    raise PydanticCustomError("type", "must be a number, got {value}", {"value": repr(value)})
+    raise PydanticCustomError(
+        "type", "must be a finite number, got {value}", {"value": repr(value)}
+    )
 
 
 def _flag(value: object) -> object:
-    # `inplace=1` works in PyTorch: the flag is only tested for truth.
-    if isinstance(value, bool | int):
+    # `inplace=1` and `bias=None` work in PyTorch: the flag is only tested for truth.
+    if value is None or isinstance(value, bool | int):
         return bool(value)
     raise PydanticCustomError("type", "must be True or False, got {value}", {"value": repr(value)})
 
@@ -697,6 +700,10 @@ class Upsample(Module):
         else:
             # PyTorch: (int64) (double(size) · scale), i.e. floor for positive sizes
             out = tuple(math.floor(s * f) for s, f in zip(spatial, scales, strict=True))
+            if any(o >= 2**63 for o in out):  # torch: "cannot be converted to type int64_t"
+                raise LayerError(
+                    f"scale_factor: the output size {_text(out)} does not fit PyTorch's int64"
+                )
         if self.mode == "area":  # F.interpolate runs adaptive_avg_pool*d
             pool = AdaptiveAvgPool.model_validate({"dims": dims, "output_size": out})
             effect = effect_of(arithmetic.analyze(pool, shape))

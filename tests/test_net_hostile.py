@@ -3,6 +3,7 @@ hang, no traceback."""
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 import threading
@@ -195,3 +196,29 @@ def test_too_many_layers(cli, tmp_path: Path) -> None:
     result = cli("net", "-i", "1,8", "--file", str(path))
     assert result.exit_code == 1
     assert "more than 10,000 layers" in result.stderr
+
+
+# --- regressions found in review -------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("layer", "message"),
+    [
+        ("Upsample(scale_factor=1e309)", "must be a finite number"),  # 1e309 is inf
+        ("Upsample(scale_factor=1e309-1e309)", "must be a finite number"),  # nan
+        ("Upsample(scale_factor=1e300, mode='bilinear')", "does not fit PyTorch's int64"),
+        ("LeakyReLU(1e309-1e309)", "must be a finite number"),
+    ],
+)
+def test_non_finite_or_huge_numbers_are_refused_cleanly(cli, layer: str, message: str) -> None:
+    result = cli("net", "-i", "1,3,8,8", layer)
+    assert result.exit_code == 1
+    assert message in result.stderr
+    assert "internal error" not in result.stderr
+
+
+def test_bias_none_means_no_bias_as_in_torch(cli) -> None:
+    # torch.nn.Linear(3, 4, bias=None) builds a layer without bias: 12 parameters
+    result = cli("net", "-i", "1,3", "Linear(3, 4, bias=None)", "--json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["params"] == 12
