@@ -263,6 +263,20 @@ complete -F _convcalc_completion convcalc
 """
 
 
+def _values_case(node: Any) -> list[str]:
+    """bash and zsh alike: `case $2 in --opt) _convcalc_values='...' ;; esac` for the node's
+    options that take fixed words."""
+    valued = [o for o in node.options if o.values]
+    if not valued:
+        return []
+    lines = ["        case $2 in"]
+    lines += [
+        f"        {'|'.join(option.names)}) _convcalc_values={_sh(option.values)} ;;"
+        for option in valued
+    ]
+    return [*lines, "        esac"]
+
+
 def render_bash(nodes: list[Node]) -> str:
     lines = [f"# {HEADER.format(shell='bash')}", BASH_MAIN.rstrip(), ""]
     lines += ["_convcalc_node() {", "    _convcalc_sub= _convcalc_opts= _convcalc_takes="]
@@ -280,14 +294,7 @@ def render_bash(nodes: list[Node]) -> str:
             lines.append("        _convcalc_nocase=1")
         if node.arguments:
             lines.append("        _convcalc_args=1")
-        valued = [o for o in node.options if o.values]
-        if valued:
-            lines.append("        case $2 in")
-            for option in valued:
-                lines.append(
-                    f"        {'|'.join(option.names)}) _convcalc_values={_sh(option.values)} ;;"
-                )
-            lines.append("        esac")
+        lines += _values_case(node)
         lines.append("        ;;")
     lines += ["    esac", "}", ""]
     return "\n".join(lines)
@@ -371,14 +378,7 @@ def render_zsh(nodes: list[Node]) -> str:
         lines.append("        _convcalc_opt_help=(")
         lines += [f"            {_zsh_described(n, o.help)}" for o in node.options for n in o.names]
         lines.append("        )")
-        valued = [o for o in node.options if o.values]
-        if valued:
-            lines.append("        case $2 in")
-            for option in valued:
-                lines.append(
-                    f"        {'|'.join(option.names)}) _convcalc_values={_sh(option.values)} ;;"
-                )
-            lines.append("        esac")
+        lines += _values_case(node)
         lines.append("        ;;")
     lines += ["    esac", "}", "", '_convcalc "$@"', ""]
     return "\n".join(lines)
