@@ -64,6 +64,8 @@ class LayerShape:
     fan_in: int | None
     init_bound: float | None  # U(−b, b) for weight and bias (kaiming_uniform_ with a=√5)
     warnings: tuple[str, ...]
+    # F.pad's padding of the channel axis: a non-zeros mode with a (dims+1)-tuple padding
+    channel_padding: tuple[int, int] = (0, 0)
 
     @property
     def padding(self) -> tuple[tuple[int, int], ...]:
@@ -223,9 +225,10 @@ def _conv(
     )
     if spec.padding_mode == "zeros":
         pads = _requested_padding(spec, kernel, dilation)
-        conv_channels, conv_spatial = channels, spatial
+        conv_channels, conv_spatial, channel_padding = channels, spatial, (0, 0)
     else:
-        pads, conv_channels = _mode_padding(spec, input_shape, kernel, dilation)
+        pads, channel_padding = _mode_padding(spec, input_shape, kernel, dilation)
+        conv_channels = channels + sum(channel_padding)
         conv_spatial = tuple(n + b + a for n, (b, a) in zip(spatial, pads, strict=True))
     _check_channels(spec, input_shape, conv_channels)
     # ATen's empty-input path (0 channels) skips the kernel and dilation checks
@@ -296,6 +299,7 @@ def _conv(
         fan_in=made.fan_in,
         init_bound=made.init_bound,
         warnings=tuple(warnings),
+        channel_padding=channel_padding,
     )
 
 
@@ -323,12 +327,12 @@ def _requested_padding(
 
 def _mode_padding(
     spec: Conv, input_shape: tuple[int, ...], kernel: tuple[int, ...], dilation: tuple[int, ...]
-) -> tuple[tuple[tuple[int, int], ...], int]:
+) -> tuple[tuple[tuple[int, int], ...], tuple[int, int]]:
     """nn.ConvNd with a non-zeros mode runs F.pad(input, padding, mode), then a padding-0 conv.
 
     F.pad pads the LAST m axes, m = len(padding) (a 1-tuple pads only the last spatial axis; a
     (dims+1)-tuple reaches the channels), and takes m ≤ 3 on inputs of rank m+1 or m+2 only.
-    Returns the (before, after) padding of each spatial axis and the padded channel count.
+    Returns the (before, after) padding of each spatial axis and of the channel axis.
     """
     mode, dims, rank = spec.padding_mode, spec.dims, len(input_shape)
     requested = _requested_padding(spec, kernel, dilation)
@@ -351,9 +355,8 @@ def _mode_padding(
     for axis, (before, after) in by_axis.items():
         _check_mode_limits(mode, input_shape[axis], before, after)
     channel_axis = rank - dims - 1
-    channels = input_shape[channel_axis] + sum(by_axis.get(channel_axis, (0, 0)))
     pads = tuple(by_axis.get(rank - dims + j, (0, 0)) for j in range(dims))
-    return pads, channels
+    return pads, by_axis.get(channel_axis, (0, 0))
 
 
 def _check_mode_limits(mode: str, size: int, before: int, after: int) -> None:

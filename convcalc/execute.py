@@ -204,15 +204,7 @@ def _conv(spec: Conv, shape: LayerShape, x: Array, w: Array, b: Array | None, ex
     stride = expand(spec.stride, dims)
     dilation = expand(spec.dilation, dims)
     out_spatial = shape.output_shape[-dims:]
-    # F.pad gets a (dims+1)-tuple as it is: its first entry pads the channel axis
-    channel_pad = (0, 0)
-    if (
-        spec.padding_mode != "zeros"
-        and isinstance(spec.padding, tuple)
-        and len(spec.padding) == dims + 1
-    ):
-        channel_pad = (spec.padding[0], spec.padding[0])
-    pads = [(0, 0), channel_pad, *shape.padding]
+    pads = [(0, 0), shape.channel_padding, *shape.padding]
 
     def op(xf: Array, wf: Array, bf: Array | None) -> Array:
         padded = pad(xf, pads, spec.padding_mode)
