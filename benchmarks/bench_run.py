@@ -99,7 +99,7 @@ def run_case(
 ) -> tuple[float, float]:
     rng = np.random.default_rng(0)
     x = rng.integers(-128, 128, (1, CHANNELS_IN, *spatial), dtype=np.int64)
-    if dtype == "float64":
+    if dtype != "int64":
         x = x.astype(np.float64)
     tx = torch.from_numpy(x)
     if kind in ("conv2d", "convtranspose2d"):
@@ -118,6 +118,10 @@ def run_case(
             torch_fn = F.conv_transpose2d
         w = rng.integers(-128, 128, wshape, dtype=np.int64).astype(x.dtype)
         b = rng.integers(-128, 128, (CHANNELS_OUT,), dtype=np.int64).astype(x.dtype)
+        if dtype == "float64*":
+            # not integers: the general float64 path (integers may take the exact float32 one)
+            x, w, b = (a + rng.uniform(-0.5, 0.5, a.shape) for a in (x, w, b))
+            tx = torch.from_numpy(x)
         tw, tb = torch.from_numpy(w), torch.from_numpy(b)
 
         def ours() -> np.ndarray:
@@ -153,7 +157,8 @@ def main() -> None:
     print(
         f"torch {torch.__version__} ({torch.get_num_threads()} threads), numpy "
         f"{np.__version__}; batch 1, {CHANNELS_IN}→{CHANNELS_OUT} channels, kernel "
-        f"{KERNEL}×{KERNEL}, integers in [−128, 127]; medians of {options.repeats}"
+        f"{KERNEL}×{KERNEL}, integers in [−128, 127] (float64*: plus a fraction in "
+        f"[−0.5, 0.5)); medians of {options.repeats}"
     )
     header = (
         f"| {'kind':<16}| {'input':<9}| {'options':<9}| dtype   | convcalc ms | torch ms | ratio |"
@@ -164,7 +169,11 @@ def main() -> None:
     for kind, args, spatial in cases(options.quick):
         if options.only and kind != options.only:
             continue
-        dtypes = ("int64", "float64") if kind != "avgpool2d" else ("float64",)
+        dtypes: tuple[str, ...] = ("int64", "float64")
+        if kind in ("conv2d", "convtranspose2d"):
+            dtypes += ("float64*",)
+        elif kind == "avgpool2d":
+            dtypes = ("float64",)
         for dtype in dtypes:
             mine, theirs = run_case(kind, args, spatial, dtype, options.repeats)
             size = f"{spatial[0]}×{spatial[1]}"

@@ -13,6 +13,8 @@ Exactness (integer inputs; bool counts as integer):
   Beyond: the same limbs, recombined in Python ints (an object array; SlowPathWarning).
 - max pools keep the input's integers; avg pools give exact Fractions (object arrays).
 Float inputs compute in float64 (summation order, hence the last bits, may differ from torch).
+Float inputs that hold integers with B < 2²⁴ give the same bits in float32, where nothing
+rounds either: GEMM-heavy layers take that route (_float32_exact).
 
 Speed (benchmarks/bench_run.py measures it against torch): no Python loop over output
 elements.  Convolutions fill a 1 MB column buffer chunk by chunk (stride 1: contiguous slices
@@ -60,6 +62,9 @@ _UINT64_MOD = 1 << 64
 _NUMPY_MODES = {"zeros": "constant", "reflect": "reflect", "replicate": "edge", "circular": "wrap"}
 # Column buffer of the chunked im2col, in elements (1 MB of float64: stays in cache).
 _COLUMN_BUDGET = 1 << 17
+# Float inputs that hold small integers run in float32 when each input element feeds at least
+# this many multiply-adds (measured: below it the integer check costs what float32 saves).
+_NARROW_MIN_MACS = 128
 
 
 class SlowPathWarning(UserWarning):
@@ -210,7 +215,7 @@ def _conv(spec: Conv, shape: LayerShape, x: Array, w: Array, b: Array | None, ex
         padded = pad(xf, pads, spec.padding_mode)
         return correlate(padded, wf, stride, dilation, spec.groups, out_spatial, bf)
 
-    return _linear(op, x, w, b, exact)
+    return _linear(op, x, w, b, exact, shape.macs)
 
 
 def _conv_transpose(
@@ -232,7 +237,7 @@ def _conv_transpose(
     def op(xf: Array, wf: Array, bf: Array | None) -> Array:
         return scatter_correlate(xf, wf, stride, dilation, padding, out_spatial, groups, bf)
 
-    return _linear(op, x, np.ascontiguousarray(conv_w), b, exact)
+    return _linear(op, x, np.ascontiguousarray(conv_w), b, exact, shape.macs)
 
 
 def _linear(
@@ -241,9 +246,15 @@ def _linear(
     w: Array,
     b: Array | None,
     exact: bool,
+    macs: int,
 ) -> Array:
     """op(x, w, b): bilinear in x and w (the conv layout, C_out first), plus the bias."""
     if not exact:
+        # the check and the casts cost a few passes over x: worth it for GEMM-heavy layers only
+        if macs >= _NARROW_MIN_MACS * x.size and _float32_exact(x, w, b):
+            # nothing rounds in float32 or in float64 here: the same bits, at twice the speed
+            y = op(x.astype(np.float32), w.astype(np.float32), _astype(b, np.float32))
+            return y.astype(np.float64)
         return op(x, w, b)
     max_x = _max_abs(x)
     row_sums = _abs_row_sums(w)
@@ -291,6 +302,37 @@ def _linear(
         bias_shape = (-1,) + (1,) * (x.ndim - 2)
         total = total + (b.view(np.uint64) if wrap else b.astype(object)).reshape(bias_shape)
     return total.view(np.int64) if wrap else total
+
+
+def _float32_exact(x: Array, w: Array, b: Array | None) -> bool:
+    """Whether float64 x, w, b hold integers whose sums the bound B keeps below 2²⁴, so
+    float32 computes every partial sum exactly, as float64 would (weights are checked first:
+    they are small, and real-valued weights end the check at once)."""
+    tops = [_small_integers(a) for a in (w, b) if a is not None]
+    if None in tops:
+        return False
+    row_sums = _abs_row_sums(w.astype(np.int64))
+    bias_abs = [0] * len(row_sums) if b is None else [abs(int(v)) for v in b.tolist()]
+    max_x = _small_integers(x)
+    if max_x is None:
+        return False
+    bound = max((max_x * s + c for s, c in zip(row_sums, bias_abs, strict=True)), default=0)
+    return bound < FLOAT32_EXACT
+
+
+def _small_integers(a: Array) -> int | None:
+    """max|a| if every value of the float64 array a is an integer below 2²⁴, else None."""
+    if not a.size:
+        return 0
+    top = float(np.abs(a).max())
+    # NaN and ±inf fail the first test
+    if not top < FLOAT32_EXACT or not np.array_equal(a, np.trunc(a)):
+        return None
+    return int(top)
+
+
+def _astype(a: Array | None, dtype: type[np.floating[Any]]) -> Array | None:
+    return None if a is None else a.astype(dtype)
 
 
 def _limbs(a: Array, bits: int, max_abs: int) -> list[Array]:
@@ -585,13 +627,12 @@ def _reduce_axis(
     index: list[slice] = [slice(None)] * x.ndim
     source: list[slice] = [slice(None)] * x.ndim
     if not before and (out - 1) * stride + (kernel - 1) * dilation < size:
-        index[axis] = slice(0, (out - 1) * stride + 1, stride)
-        result = np.array(x[tuple(index)])
-        for tap in range(1, kernel):
+        taps = []
+        for tap in range(kernel):
             start = tap * dilation
             index[axis] = slice(start, start + (out - 1) * stride + 1, stride)
-            combine(result, x[tuple(index)], out=result)
-        return result
+            taps.append(x[tuple(index)])
+        return _combine_all(taps, combine)
     reads = []
     for tap in range(kernel):
         offset = tap * dilation - before  # the input index output 0 reads at this tap
@@ -601,12 +642,14 @@ def _reduce_axis(
             reads.append(
                 (low, high, slice(low * stride + offset, (high - 1) * stride + offset + 1, stride))
             )
-    # start from a tap that every output reads inside x (a copy), else from `fill`
-    whole = next((read for read in reads if read[:2] == (0, out)), None)
-    if whole is not None:
-        source[axis] = whole[2]
-        result = np.array(x[tuple(source)])
-        reads.remove(whole)
+    # start from the taps that every output reads inside x, else from `fill`
+    wholes = []
+    for read in [read for read in reads if read[:2] == (0, out)]:
+        source[axis] = read[2]
+        wholes.append(x[tuple(source)])
+        reads.remove(read)
+    if wholes:
+        result = _combine_all(wholes, combine)
     else:
         shape = list(x.shape)
         shape[axis] = out
@@ -617,6 +660,16 @@ def _reduce_axis(
         target = result[tuple(index)]
         combine(target, x[tuple(source)], out=target)
     return result
+
+
+def _combine_all(parts: list[Array], combine: Any) -> Array:
+    """combine(parts[0], parts[1], ...) into a fresh array (the first call allocates it)."""
+    if len(parts) == 1:
+        return np.array(parts[0])
+    result = combine(parts[0], parts[1])
+    for part in parts[2:]:
+        combine(result, part, out=result)
+    return result  # type: ignore[no-any-return]
 
 
 def _pool_axes(
@@ -653,6 +706,8 @@ def _avg_pool(spec: AvgPool, shape: LayerShape, x: Array, exact: bool) -> Array:
         sums = _reduce_axis(sums, axis, k, s, d, p, o, 0, np.add)
     if spec.divisor_override is not None:
         divisor: Array = np.array(spec.divisor_override)
+    elif _uniform_windows(spec, axes, x.shape[-spec.dims :]):
+        divisor = np.array(math.prod(a[1] for a in axes))  # no window clipped: Π kernel
     else:
         divisor = np.ones((1,) * sums.ndim, dtype=np.int64)
         for (axis, k, s, _, p, o), size in zip(axes, x.shape[-spec.dims :], strict=True):
@@ -666,10 +721,23 @@ def _avg_pool(spec: AvgPool, shape: LayerShape, x: Array, exact: bool) -> Array:
     return _divide(sums, divisor, exact)
 
 
+def _uniform_windows(
+    spec: AvgPool, axes: list[tuple[int, int, int, int, int, int]], sizes: Sequence[int]
+) -> bool:
+    """Whether no window is clipped (by the padded end, or by the input's ends when padding
+    does not count): then every divisor is the kernel's size."""
+    for (_, k, s, _, p, o), size in zip(axes, sizes, strict=True):
+        first, last = -p, (o - 1) * s - p + k
+        low, high = (-p, size + p) if spec.count_include_pad else (0, size)
+        if first < low or last > high:
+            return False
+    return True
+
+
 def _divide(sums: Array, divisor: Array, exact: bool) -> Array:
     """sums / divisor: float64, or exact Fractions; `sums` is a fresh array (reused)."""
     if not exact:
-        if divisor.size and (divisor == divisor.flat[0]).all():
+        if divisor.ndim and divisor.size and (divisor == divisor.flat[0]).all():
             divisor = divisor.flat[0]  # one divisor: a scalar division, in place
         np.divide(sums, divisor, out=sums)
         return sums

@@ -700,3 +700,89 @@ def test_mode_padding_tuple_reaching_the_channels_agrees_with_torch(mode: str) -
     y = run_layer(make_spec("conv2d", **case["args"]), x, w, b)
     assert y.dtype == np.int64
     assert np.array_equal(y, expected)
+
+
+# --- float inputs holding small integers: the exact float32 route ------------------------------
+
+# 64 output channels of all-ones weights over 4 taps: 64·4 multiply-adds per input element
+# (minus the edges) clears _NARROW_MIN_MACS = 128 for inputs of 9 or more elements.
+ROUTE = make_spec("conv1d", in_channels=1, out_channels=64, kernel_size=4)
+
+
+def _route_case(m: int, bias: int) -> tuple[list[list[float]], Any, Any, list[list[int]]]:
+    x = [[m, m, m, m, m - 1, -m, 1 - m, -m, -m, 3]]
+    w = np.ones((64, 1, 4))
+    b = np.full(64, float(bias))
+    expected = reference_conv([x], w.astype(int).tolist(), [bias] * 64, 1, 0, 1, 1)[0]
+    return [[float(v) for v in x[0]]], w, b, expected
+
+
+@pytest.mark.parametrize(
+    ("m", "bias"),
+    [
+        (2**22 - 2, 3),  # bound 4m + 3 = 2²⁴ − 5: float32, every sum exact
+        (2**22 - 1, 3),  # 2²⁴ − 1: still float32
+        (2**22 - 1, 5),  # 2²⁴ + 1 only through the bias: float64, 4m + 5 is odd and exact
+        (2**22 + 1, 0),  # 2²⁴ + 4: float64; 4m − 1 = 2²⁴ + 3 would round in float32
+    ],
+)
+def test_small_integer_floats_stay_exact_at_the_float32_threshold(m: int, bias: int) -> None:
+    x, w, b, expected = _route_case(m, bias)
+    y = run_layer(ROUTE, x, w, b)
+    assert y.dtype == np.float64
+    assert y.tolist() == expected
+
+
+def test_small_integer_floats_take_float32_only_when_exact(monkeypatch: Any) -> None:
+    import convcalc.execute as execute
+
+    seen: list[np.dtype[Any]] = []
+    correlate = execute.correlate
+
+    def spy(x: Any, *args: Any, **kwargs: Any) -> Any:
+        seen.append(x.dtype)
+        return correlate(x, *args, **kwargs)
+
+    monkeypatch.setattr(execute, "correlate", spy)
+    for m, bias, dtype in [(2**22 - 1, 3, np.float32), (2**22 - 1, 5, np.float64)]:
+        x, w, b, expected = _route_case(m, bias)
+        assert run_layer(ROUTE, x, w, b).tolist() == expected
+        assert seen.pop() == dtype
+    x, w, b, _ = _route_case(100, 1)
+    for changed in (
+        [[v + 0.5 for v in x[0]]],  # not integers
+        [[math.nan, *x[0][1:]]],
+        [[math.inf, *x[0][1:]]],
+    ):
+        run_layer(ROUTE, changed, w, b)
+        assert seen.pop() == np.float64
+    run_layer(ROUTE, x, w * 0.5, b)  # real-valued weights
+    assert seen.pop() == np.float64
+    # a light layer (one output channel) never pays for the check
+    light = make_spec("conv1d", in_channels=1, out_channels=1, kernel_size=4)
+    run_layer(light, x, w[:1], b[:1])
+    assert seen.pop() == np.float64
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.integers(-(2**14), 2**14), min_size=12, max_size=40),
+    st.lists(st.integers(-8, 8), min_size=3, max_size=3),
+)
+def test_small_integer_floats_match_the_float64_path_bit_for_bit(
+    values: list[int], taps: list[int]
+) -> None:
+    import convcalc.execute as execute
+
+    spec = make_spec("conv1d", in_channels=1, out_channels=64, kernel_size=3, padding=1)
+    x = np.array([values], dtype=np.float64)
+    w = np.tile(np.array(taps, dtype=np.float64), (64, 1, 1)) * np.arange(1, 65)[:, None, None]
+    b = np.arange(64, dtype=np.float64) - 32
+    top, width = max(map(abs, values)), sum(map(abs, taps))
+    bound = max(top * (o + 1) * width + abs(o - 32) for o in range(64))
+    assert execute._float32_exact(x, w, b) == (bound < 2**24)
+    routed = run_layer(spec, x, w, b)
+    expected = reference_conv(
+        [x.astype(int).tolist()], w.astype(int).tolist(), b.astype(int).tolist(), 1, 1, 1, 1
+    )[0]
+    assert routed.tolist() == expected
