@@ -258,13 +258,12 @@ def _linear(
         return op(x, w, b)
     max_x = _max_abs(x)
     row_sums = _abs_row_sums(w)
-    bias_abs = [abs(v) for v in b.tolist()] if b is not None else [0] * len(row_sums)
-    bound = max(max_x * s + c for s, c in zip(row_sums, bias_abs, strict=True))
+    bound = _sum_bound(max_x, row_sums, b)
     native = all(a.dtype == np.int64 for a in (x, w) + (() if b is None else (b,)))
     if native and bound < FLOAT_EXACT:
         # every partial sum is an integer below the bound: exact in float32 below 2²⁴
         dtype = np.float32 if bound < FLOAT32_EXACT else np.float64
-        y = op(x.astype(dtype), w.astype(dtype), None if b is None else b.astype(dtype))
+        y = op(x.astype(dtype), w.astype(dtype), _astype(b, dtype))
         return y.astype(np.int64)
     wrap = native and bound < INT64_BOUND
     if not wrap:
@@ -308,16 +307,19 @@ def _float32_exact(x: Array, w: Array, b: Array | None) -> bool:
     """Whether float64 x, w, b hold integers whose sums the bound B keeps below 2²⁴, so
     float32 computes every partial sum exactly, as float64 would (weights are checked first:
     they are small, and real-valued weights end the check at once)."""
-    tops = [_small_integers(a) for a in (w, b) if a is not None]
-    if None in tops:
+    if any(_small_integers(a) is None for a in (w, b) if a is not None):
         return False
-    row_sums = _abs_row_sums(w.astype(np.int64))
-    bias_abs = [0] * len(row_sums) if b is None else [abs(int(v)) for v in b.tolist()]
     max_x = _small_integers(x)
     if max_x is None:
         return False
-    bound = max((max_x * s + c for s, c in zip(row_sums, bias_abs, strict=True)), default=0)
-    return bound < FLOAT32_EXACT
+    return _sum_bound(max_x, _abs_row_sums(w.astype(np.int64)), b) < FLOAT32_EXACT
+
+
+def _sum_bound(max_x: int, row_sums: list[int], b: Array | None) -> int:
+    """B = max|x| · Σ|w| + |bias|, the largest over output channels: no partial sum of the
+    layer exceeds it in magnitude (integer-valued b: int64, Python ints, or floats)."""
+    bias_abs = [0] * len(row_sums) if b is None else [abs(int(v)) for v in b.tolist()]
+    return max(max_x * s + c for s, c in zip(row_sums, bias_abs, strict=True))
 
 
 def _small_integers(a: Array) -> int | None:
@@ -331,7 +333,7 @@ def _small_integers(a: Array) -> int | None:
     return int(top)
 
 
-def _astype(a: Array | None, dtype: type[np.floating[Any]]) -> Array | None:
+def _astype(a: Array | None, dtype: Any) -> Array | None:
     return None if a is None else a.astype(dtype)
 
 
@@ -627,12 +629,13 @@ def _reduce_axis(
     index: list[slice] = [slice(None)] * x.ndim
     source: list[slice] = [slice(None)] * x.ndim
     if not before and (out - 1) * stride + (kernel - 1) * dilation < size:
-        taps = []
-        for tap in range(kernel):
+        index[axis] = slice(0, (out - 1) * stride + 1, stride)
+        result = np.array(x[tuple(index)])
+        for tap in range(1, kernel):
             start = tap * dilation
             index[axis] = slice(start, start + (out - 1) * stride + 1, stride)
-            taps.append(x[tuple(index)])
-        return _combine_all(taps, combine)
+            combine(result, x[tuple(index)], out=result)
+        return result
     reads = []
     for tap in range(kernel):
         offset = tap * dilation - before  # the input index output 0 reads at this tap
@@ -642,14 +645,12 @@ def _reduce_axis(
             reads.append(
                 (low, high, slice(low * stride + offset, (high - 1) * stride + offset + 1, stride))
             )
-    # start from the taps that every output reads inside x, else from `fill`
-    wholes = []
-    for read in [read for read in reads if read[:2] == (0, out)]:
-        source[axis] = read[2]
-        wholes.append(x[tuple(source)])
-        reads.remove(read)
-    if wholes:
-        result = _combine_all(wholes, combine)
+    # start from a tap that every output reads inside x (a copy), else from `fill`
+    whole = next((read for read in reads if read[:2] == (0, out)), None)
+    if whole is not None:
+        source[axis] = whole[2]
+        result = np.array(x[tuple(source)])
+        reads.remove(whole)
     else:
         shape = list(x.shape)
         shape[axis] = out
@@ -660,16 +661,6 @@ def _reduce_axis(
         target = result[tuple(index)]
         combine(target, x[tuple(source)], out=target)
     return result
-
-
-def _combine_all(parts: list[Array], combine: Any) -> Array:
-    """combine(parts[0], parts[1], ...) into a fresh array (the first call allocates it)."""
-    if len(parts) == 1:
-        return np.array(parts[0])
-    result = combine(parts[0], parts[1])
-    for part in parts[2:]:
-        combine(result, part, out=result)
-    return result  # type: ignore[no-any-return]
 
 
 def _pool_axes(
@@ -705,33 +696,23 @@ def _avg_pool(spec: AvgPool, shape: LayerShape, x: Array, exact: bool) -> Array:
     for axis, k, s, d, p, o in axes:
         sums = _reduce_axis(sums, axis, k, s, d, p, o, 0, np.add)
     if spec.divisor_override is not None:
-        divisor: Array = np.array(spec.divisor_override)
-    elif _uniform_windows(spec, axes, x.shape[-spec.dims :]):
-        divisor = np.array(math.prod(a[1] for a in axes))  # no window clipped: Π kernel
-    else:
-        divisor = np.ones((1,) * sums.ndim, dtype=np.int64)
-        for (axis, k, s, _, p, o), size in zip(axes, x.shape[-spec.dims :], strict=True):
-            # AvgPoolKernel.cpp: the window clipped to the padded input (the ceil-mode
-            # overhang never counts), then to the input unless count_include_pad
-            start = np.arange(o) * s - p
-            end = np.minimum(start + k, size + p)
-            if not spec.count_include_pad:
-                start, end = np.maximum(start, 0), np.minimum(end, size)
-            divisor = divisor * (end - start).reshape((-1,) + (1,) * (-axis - 1))
-    return _divide(sums, divisor, exact)
-
-
-def _uniform_windows(
-    spec: AvgPool, axes: list[tuple[int, int, int, int, int, int]], sizes: Sequence[int]
-) -> bool:
-    """Whether no window is clipped (by the padded end, or by the input's ends when padding
-    does not count): then every divisor is the kernel's size."""
-    for (_, k, s, _, p, o), size in zip(axes, sizes, strict=True):
-        first, last = -p, (o - 1) * s - p + k
+        return _divide(sums, np.array(spec.divisor_override), exact)
+    uniform = 1  # the product of the axes where every window is whole: a plain int
+    divisor: Array | None = None
+    for (axis, k, s, _, p, o), size in zip(axes, x.shape[-spec.dims :], strict=True):
+        # AvgPoolKernel.cpp: the window clipped to the padded input (the ceil-mode
+        # overhang never counts), then to the input unless count_include_pad
         low, high = (-p, size + p) if spec.count_include_pad else (0, size)
-        if first < low or last > high:
-            return False
-    return True
+        if -p >= low and (o - 1) * s - p + k <= high:  # neither end window is clipped
+            uniform *= k
+            continue
+        start = np.arange(o) * s - p
+        end = np.minimum(start + k, size + p)
+        if not spec.count_include_pad:
+            start, end = np.maximum(start, 0), np.minimum(end, size)
+        counts = (end - start).reshape((-1,) + (1,) * (-axis - 1))
+        divisor = counts if divisor is None else divisor * counts
+    return _divide(sums, np.array(uniform) if divisor is None else divisor * uniform, exact)
 
 
 def _divide(sums: Array, divisor: Array, exact: bool) -> Array:
