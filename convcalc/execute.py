@@ -17,11 +17,11 @@ Float inputs that hold integers with B < 2²⁴ give the same bits in float32, w
 rounds either: GEMM-heavy layers take that route (_float32_exact).
 
 Speed (benchmarks/bench_run.py measures it against torch): no Python loop over output
-elements.  Convolutions fill a 1 MB column buffer chunk by chunk (stride 1: contiguous slices
-of the flattened input; strided: strided slices) and run one matmul per chunk, so no full
-im2col copy is made; transposed convolutions are split into their ∏stride output phases,
-each an ordinary stride-1 convolution; pools reduce one axis at a time over shifted strided
-slices.
+elements.  Convolutions fill a 1 MB column buffer chunk by chunk, each chunk copied in one
+call from a strided view of the input (channel, kernel tap, output position), and run one
+matmul per chunk, so no full im2col copy is made; transposed convolutions are split into
+their ∏stride output phases, each an ordinary stride-1 convolution; pools reduce one axis at
+a time over shifted strided slices.
 """
 
 from __future__ import annotations
@@ -404,49 +404,29 @@ def correlate(
     w (C_out, C/groups, *k), plus bias, in x's float dtype.
 
     Stride 1: with x flattened per channel, output (o_1, ..., o_d) and kernel tap t read
-    flat position Σ o_i·q_i + Σ t_i·d_i·q_i (q: row strides), so each tap is one contiguous
-    slice.  Those slices fill a column buffer a chunk of positions at a time (a row of ones
-    carries the bias), one matmul per chunk writes the output on x's full rows, and the
-    result is a view of it cropped to out_spatial.  Strided: see _correlate_rows (measured
-    faster there than flattening each of the ∏stride phases).
+    flat position Σ o_i·q_i + Σ t_i·d_i·q_i (q: row strides), so one strided view of x holds
+    every (channel, tap) row of the column matrix for a chunk of positions.  It fills a
+    column buffer (a row of ones carries the bias), one matmul per chunk writes the output on
+    x's full rows, and the result is a view of it cropped to out_spatial.  Strided: see
+    _correlate_rows (measured faster there than flattening each of the ∏stride phases).
     """
     if any(s > 1 for s in stride):
         return _correlate_rows(x, w, stride, dilation, groups, out_spatial, bias)
-    n = x.shape[0]
-    cout, cg = w.shape[:2]
-    kernel = w.shape[2:]
-    dims = len(kernel)
-    mg = cout // groups
-    dtype = x.dtype
-    sizes = x.shape[2:]
-    row = [math.prod(sizes[i + 1 :]) for i in range(dims)]
-    flat = np.ascontiguousarray(x).reshape(n, groups, cg, math.prod(sizes))
-    shifts = [
-        sum(t * d * r for t, d, r in zip(tap, dilation, row, strict=True))
-        for tap in product(*(range(k) for k in kernel))
-    ]
+    n, kernel, sizes = x.shape[0], w.shape[2:], x.shape[2:]
+    buf = np.ascontiguousarray(x).reshape(-1)
+    row, steps = _tap_steps(x.shape, w.shape[1], groups, dilation)
     length = sum((o - 1) * r for o, r in zip(out_spatial, row, strict=True)) + 1
-    taps = len(shifts)
-    depth = taps * cg + (bias is not None)
-    wmat = np.empty((groups, mg, depth), dtype=dtype)
-    wmat[..., : taps * cg] = (
-        w.reshape(groups, mg, cg, taps).transpose(0, 1, 3, 2).reshape(groups, mg, taps * cg)
-    )
+    wmat, depth = _weight_matrix(w, groups, bias, x.dtype)
     chunk = min(length, max(64, _COLUMN_BUDGET // max(1, n * groups * depth)))
-    cols = np.empty((n, groups, depth, chunk), dtype=dtype)
-    if bias is not None:
-        wmat[..., -1] = bias.reshape(groups, mg)
-        cols[:, :, -1] = 1
-    out = np.empty((n, groups, mg, out_spatial[0] * row[0]), dtype=dtype)
+    cols = _column_buffer((n, groups, depth, chunk), bias is not None, x.dtype)
+    out = np.empty((n, groups, w.shape[0] // groups, out_spatial[0] * row[0]), dtype=x.dtype)
     out[..., length:] = 0  # never read: positions past the last output, cropped below
     for start in range(0, length, chunk):
         stop = min(length, start + chunk)
-        for t, shift in enumerate(shifts):
-            cols[:, :, t * cg : (t + 1) * cg, : stop - start] = flat[
-                ..., shift + start : shift + stop
-            ]
+        view = _strided(buf, start, (n, groups, w.shape[1], *kernel, stop - start), (*steps, 1))
+        _fill(cols, view, depth - (bias is not None), stop - start)
         np.matmul(wmat, cols[..., : stop - start], out=out[..., start:stop])
-    full = out.reshape(n, cout, out_spatial[0], *sizes[1:])
+    full = out.reshape(n, w.shape[0], out_spatial[0], *sizes[1:])
     return np.asarray(full[_at(slice(0, o) for o in out_spatial[1:])])
 
 
@@ -459,50 +439,79 @@ def _correlate_rows(
     out_spatial: Sequence[int],
     bias: Array | None = None,
 ) -> Array:
-    """correlate with a classic im2col: per tap, a strided slice of x fills the column
-    buffer for a block of output rows; one matmul per block writes the output."""
-    n = x.shape[0]
-    cout, cg = w.shape[:2]
-    kernel = w.shape[2:]
-    mg = cout // groups
-    dtype = x.dtype
-    taps = list(product(*(range(k) for k in kernel)))
-    depth = len(taps) * cg + (bias is not None)
-    wmat = np.empty((groups, mg, depth), dtype=dtype)
-    wmat[..., : len(taps) * cg] = (
-        w.reshape(groups, mg, cg, len(taps)).transpose(0, 1, 3, 2).reshape(groups, mg, -1)
-    )
+    """correlate with a classic im2col: one strided view of x, (channel, tap, output
+    position), fills the column buffer for a block of output rows; one matmul per block
+    writes the output."""
+    n, kernel = x.shape[0], w.shape[2:]
+    buf = np.ascontiguousarray(x).reshape(-1)
+    row, tap_steps = _tap_steps(x.shape, w.shape[1], groups, dilation)
+    # then the output positions' steps
+    steps = (*tap_steps, *(s * r for s, r in zip(stride, row, strict=True)))
+    wmat, depth = _weight_matrix(w, groups, bias, x.dtype)
     first, rest = out_spatial[0], tuple(out_spatial[1:])
     inner = math.prod(rest)
     per_row = n * groups * depth * inner
     # one block when the whole buffer stays within twice the budget: fewer, larger calls
     rows = first if first * per_row <= 2 * _COLUMN_BUDGET else max(1, _COLUMN_BUDGET // per_row)
-    cols = np.empty((n, groups, depth, rows, *rest), dtype=dtype)
-    flat = cols.reshape(n, groups, depth, rows * inner)
-    if bias is not None:
-        wmat[..., -1] = bias.reshape(groups, mg)
-        cols[:, :, -1] = 1
-    out = np.empty((n, groups, mg, first * inner), dtype=dtype)
-    tail = [
-        [
-            slice(t * d, t * d + (o - 1) * s + 1, s)
-            for t, d, o, s in zip(tap[1:], dilation[1:], rest, stride[1:], strict=True)
-        ]
-        for tap in taps
-    ]
+    cols = _column_buffer((n, groups, depth, rows * inner), bias is not None, x.dtype)
+    out = np.empty((n, groups, w.shape[0] // groups, first * inner), dtype=x.dtype)
     for top in range(0, first, rows):
         bottom = min(first, top + rows)
-        for i, tap in enumerate(taps):
-            start = top * stride[0] + tap[0] * dilation[0]
-            lead = slice(start, start + (bottom - top - 1) * stride[0] + 1, stride[0])
-            part = x[(slice(None), slice(None), lead, *tail[i])]
-            cols[:, :, i * cg : (i + 1) * cg, : bottom - top] = part.reshape(
-                n, groups, cg, bottom - top, *rest
-            )
+        shape = (n, groups, w.shape[1], *kernel, bottom - top, *rest)
+        view = _strided(buf, top * stride[0] * row[0], shape, steps)
+        _fill(cols, view, depth - (bias is not None), (bottom - top) * inner)
         np.matmul(
-            wmat, flat[..., : (bottom - top) * inner], out=out[..., top * inner : bottom * inner]
+            wmat, cols[..., : (bottom - top) * inner], out=out[..., top * inner : bottom * inner]
         )
-    return out.reshape(n, cout, *out_spatial)
+    return out.reshape(n, w.shape[0], *out_spatial)
+
+
+def _tap_steps(
+    shape: Sequence[int], cg: int, groups: int, dilation: Sequence[int]
+) -> tuple[list[int], tuple[int, ...]]:
+    """For contiguous x of this shape (N, C, *P): the row strides of P, and the element
+    steps along (N, groups, C/groups, *kernel taps)."""
+    sizes = shape[2:]
+    row = [math.prod(sizes[i + 1 :]) for i in range(len(sizes))]
+    plane = math.prod(sizes)
+    taps = (d * r for d, r in zip(dilation, row, strict=True))
+    return row, (groups * cg * plane, cg * plane, plane, *taps)
+
+
+def _weight_matrix(w: Array, groups: int, bias: Array | None, dtype: Any) -> tuple[Array, int]:
+    """w as (groups, C_out/groups, depth) rows in the column buffer's (channel, tap) order,
+    plus the bias column; and depth."""
+    cout = w.shape[0]
+    taps = w[0].size
+    depth = taps + (bias is not None)
+    wmat = np.empty((groups, cout // groups, depth), dtype=dtype)
+    wmat[..., :taps] = w.reshape(groups, cout // groups, taps)
+    if bias is not None:
+        wmat[..., -1] = bias.reshape(groups, cout // groups)
+    return wmat, depth
+
+
+def _column_buffer(shape: tuple[int, ...], ones: bool, dtype: Any) -> Array:
+    """(N, groups, depth, columns), its last row all ones when it carries the bias."""
+    cols = np.empty(shape, dtype=dtype)
+    if ones:
+        cols[:, :, -1] = 1
+    return cols
+
+
+def _strided(buf: Array, offset: int, shape: Sequence[int], steps: Sequence[int]) -> Array:
+    """A view of the 1-D contiguous buf from element offset, with strides in elements
+    (ndarray checks that it stays inside buf; as_strided would not, and costs 8× more)."""
+    item = buf.itemsize
+    return np.ndarray(
+        tuple(shape), buf.dtype, buffer=buf, offset=offset * item, strides=[s * item for s in steps]
+    )
+
+
+def _fill(cols: Array, view: Array, taps: int, columns: int) -> None:
+    """cols[:, :, :taps, :columns] = view, that block seen as view's (N, groups, C/groups,
+    *k, *positions): splitting axes, so a view of cols, never a copy."""
+    np.copyto(cols[:, :, :taps, :columns].reshape(view.shape, copy=False), view)
 
 
 def scatter_correlate(
