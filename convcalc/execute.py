@@ -374,6 +374,8 @@ def _at(slices: Iterable[slice]) -> tuple[Any, ...]:
 
 def pad(x: Array, pads: Pads, mode: str) -> Array:
     """F.pad on every axis: (before, after) per axis; a negative side crops."""
+    if not any(before or after for before, after in pads):
+        return x
     crop = tuple(
         slice(-min(before, 0), size + min(after, 0))
         for size, (before, after) in zip(x.shape, pads, strict=True)
