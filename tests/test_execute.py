@@ -153,6 +153,68 @@ def test_bias_groups_and_batches() -> None:
     assert y.tolist() == [[[103, 105], [-100, -90]], [[100, 101], [-98, -100]]]
 
 
+@settings(max_examples=40, deadline=None)
+@given(st.data())
+def test_many_column_chunks_give_the_one_chunk_answer(data: st.DataObject) -> None:
+    """Small arrays fit one column-buffer chunk; a tiny budget forces one chunk per 64
+    positions (stride 1) or one block per output row (strided), so the chunk offsets are
+    checked: against the one-chunk run in 2-D/3-D, against the direct sums in 1-D."""
+    import convcalc.execute as execute
+
+    dims = data.draw(st.sampled_from([1, 2, 3]))
+    transposed = data.draw(st.booleans())
+    groups, n = data.draw(st.integers(1, 2)), data.draw(st.integers(1, 2))
+    cg, mg = data.draw(st.integers(1, 2)), data.draw(st.integers(1, 2))
+    k, s, d, p = (data.draw(st.integers(1, hi)) for hi in (3, 3, 2, 2))
+    p -= 1
+    top = {1: 150, 2: 20, 3: 9}[dims]
+    size = [data.draw(st.integers((k - 1) * d + 1, top)) for _ in range(dims)]
+    rng = np.random.default_rng(data.draw(st.integers(0, 2**32 - 1)))
+    x = rng.integers(-50, 50, (n, groups * cg, *size))
+    if transposed:
+        extra = data.draw(st.integers(0, max(s, d) - 1))
+        spec = make_spec(
+            f"convtranspose{dims}d",
+            in_channels=groups * cg,
+            out_channels=groups * mg,
+            kernel_size=k,
+            stride=s,
+            padding=p,
+            dilation=d,
+            groups=groups,
+            output_padding=extra,
+        )
+        w = rng.integers(-9, 9, (groups * cg, mg, *[k] * dims))
+    else:
+        spec = make_spec(
+            f"conv{dims}d",
+            in_channels=groups * cg,
+            out_channels=groups * mg,
+            kernel_size=k,
+            stride=s,
+            padding=p,
+            dilation=d,
+            groups=groups,
+        )
+        w = rng.integers(-9, 9, (groups * mg, cg, *[k] * dims))
+    b = rng.integers(-99, 99, groups * mg) if data.draw(st.booleans()) else None
+    try:
+        whole = run_layer(spec, x, w, b)
+    except LayerError:
+        assume(False)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(execute, "_COLUMN_BUDGET", 1)
+        chunked = run_layer(spec, x, w, b)
+    assert chunked.tolist() == whole.tolist()
+    if dims == 1:
+        bl = None if b is None else b.tolist()
+        if transposed:
+            expected = reference_conv_transpose(x.tolist(), w.tolist(), bl, s, p, d, groups, extra)
+        else:
+            expected = reference_conv(x.tolist(), w.tolist(), bl, s, p, d, groups)
+        assert chunked.tolist() == expected
+
+
 def test_avg_pool_divisors() -> None:
     x = [[1, 2, 3, 4, 5]]
     # kernel 2 (stride 2), padding 1, ceil_mode: windows [pad,1] [2,3] [4,5]; a fourth would
