@@ -484,10 +484,10 @@ def _weight_matrix(w: Array, groups: int, bias: Array | None, dtype: Any) -> tup
     """w as (groups, C_out/groups, depth) rows in the column buffer's (channel, tap) order,
     plus the bias column; and depth."""
     cout = w.shape[0]
-    taps = w[0].size
-    depth = taps + (bias is not None)
+    width = w[0].size  # C/groups · taps
+    depth = width + (bias is not None)
     wmat = np.empty((groups, cout // groups, depth), dtype=dtype)
-    wmat[..., :taps] = w.reshape(groups, cout // groups, taps)
+    wmat[..., :width] = w.reshape(groups, cout // groups, width)
     if bias is not None:
         wmat[..., -1] = bias.reshape(groups, cout // groups)
     return wmat, depth
@@ -510,10 +510,10 @@ def _strided(buf: Array, offset: int, shape: Sequence[int], steps: Sequence[int]
     )
 
 
-def _fill(cols: Array, view: Array, taps: int, columns: int) -> None:
-    """cols[:, :, :taps, :columns] = view, that block seen as view's (N, groups, C/groups,
+def _fill(cols: Array, view: Array, width: int, columns: int) -> None:
+    """cols[:, :, :width, :columns] = view, that block seen as view's (N, groups, C/groups,
     *k, *positions): splitting axes, so a view of cols, never a copy."""
-    np.copyto(cols[:, :, :taps, :columns].reshape(view.shape, copy=False), view)
+    np.copyto(cols[:, :, :width, :columns].reshape(view.shape, copy=False), view)
 
 
 def scatter_correlate(
