@@ -1,8 +1,10 @@
 """Exact PyTorch shape arithmetic on specs: pure ints and tuples, no numpy, no torch.
 
-The rules follow ATen, not the docstrings: ConvUtils.h / Convolution.cpp (conv), Pool.h
-(pooling_output_shape, pool*_shape_check), AdaptiveAveragePooling.cpp, ReflectionPad.cpp and
-PadNd.cpp (padding modes), and torch/nn/modules/conv.py ('same' padding split).
+`analyze(spec, input_shape)` is the one interpretation of a spec: every other module reads
+the `LayerShape` it returns (per-axis windows, channel groups, weights) rather than the
+spec's raw arguments.  The rules follow ATen, not the docstrings: ConvUtils.h /
+Convolution.cpp (conv), Pool.h (pooling_output_shape, pool*_shape_check),
+AdaptiveAveragePooling.cpp; padding rules live in `convcalc.padding`.
 """
 
 from __future__ import annotations
@@ -13,7 +15,9 @@ from dataclasses import dataclass
 from fractions import Fraction
 from functools import lru_cache
 
+from convcalc import padding as padding_rules
 from convcalc.errors import LayerError
+from convcalc.notation import json_number, shape_text
 from convcalc.specs import (
     AdaptiveAvgPool,
     AdaptiveMaxPool,
@@ -27,25 +31,98 @@ from convcalc.specs import (
 
 AXIS_NAMES = {1: ("L",), 2: ("H", "W"), 3: ("D", "H", "W")}
 
+Pair = tuple[int, int]
+
 
 @dataclass(frozen=True)
 class Axis:
-    """One spatial axis of a layer applied to an input."""
+    """One spatial axis of a layer applied to an input: what every layer has."""
 
     name: str
     input: int
     output: int
-    kernel: int | None  # None for adaptive pools (windows vary)
-    stride: int | None
-    dilation: int | None
-    padding: tuple[int, int]  # applied (before, after); transposed: cropped from the output
-    output_padding: int
-    effective_kernel: int | None  # dilation·(kernel − 1) + 1
+    padding: Pair  # applied (before, after); transposed: cropped from the output
     receptive_field: int  # input elements one output element can depend on
     jump: Fraction  # input elements between neighbouring outputs
     unused: int  # trailing input elements no window reaches
-    ceil_dropped: bool  # ceil_mode's last window would start in the right padding
     formula: str  # the output size formula with the numbers substituted
+
+
+@dataclass(frozen=True)
+class WindowAxis(Axis):
+    """An axis along which one fixed window slides (convs, transposed convs, max/avg pools);
+    adaptive pools' windows vary, and their axes are plain `Axis` records."""
+
+    kernel: int
+    stride: int  # a pool's stride=None is resolved to its kernel here
+    dilation: int  # 1 for avg pools
+    output_padding: int = 0
+    ceil_dropped: bool = False  # ceil_mode's last window would start in the right padding
+
+    @property
+    def effective_kernel(self) -> int:
+        """dilation·(kernel − 1) + 1: the span of one window."""
+        return self.dilation * (self.kernel - 1) + 1
+
+
+@dataclass(frozen=True)
+class ChannelGroups:
+    """Which input channels feed which output channels of a (transposed) conv."""
+
+    in_channels: int
+    out_channels: int
+    groups: int
+    transposed: bool = False
+
+    @property
+    def in_per_group(self) -> int:
+        return self.in_channels // self.groups
+
+    @property
+    def out_per_group(self) -> int:
+        return self.out_channels // self.groups
+
+    def group_of_output(self, c: int) -> int:
+        return c // self.out_per_group
+
+    def group_of_input(self, c: int) -> int:
+        return c // self.in_per_group
+
+    def inputs_of(self, c: int) -> range:
+        """The input channels output channel `c` reads."""
+        group = self.group_of_output(c)
+        return range(group * self.in_per_group, (group + 1) * self.in_per_group)
+
+    def outputs_of(self, c: int) -> range:
+        """The output channels input channel `c` feeds."""
+        group = self.group_of_input(c)
+        return range(group * self.out_per_group, (group + 1) * self.out_per_group)
+
+    def weight_shape(self, kernel: Sequence[int]) -> tuple[int, ...]:
+        """conv (out, in/g, *k); transposed (in, out/g, *k)."""
+        if self.transposed:
+            return (self.in_channels, self.out_per_group, *kernel)
+        return (self.out_channels, self.in_per_group, *kernel)
+
+    @classmethod
+    def from_weight(
+        cls, weight_shape: Sequence[int], groups: int, *, transposed: bool
+    ) -> ChannelGroups:
+        """The channels a weight of this shape implies (the inverse of weight_shape)."""
+        if transposed:
+            return cls(weight_shape[0], weight_shape[1] * groups, groups, transposed=True)
+        return cls(weight_shape[1] * groups, weight_shape[0], groups)
+
+
+@dataclass(frozen=True)
+class Weights:
+    """What a conv's constructor creates, known without any input."""
+
+    weight_shape: tuple[int, ...]  # conv (out, in/g, *k); transposed (in, out/g, *k)
+    bias_shape: tuple[int, ...] | None
+    params: int
+    fan_in: int  # nn.init._calculate_fan_in_and_fan_out: weight.size(1) · ∏kernel
+    init_bound: float | None  # U(−b, b) for weight and bias (kaiming_uniform_ with a=√5)
 
 
 @dataclass(frozen=True)
@@ -57,18 +134,47 @@ class LayerShape:
     output_shape: tuple[int, ...]
     batched: bool
     axes: tuple[Axis, ...]
-    weight_shape: tuple[int, ...] | None
-    bias_shape: tuple[int, ...] | None
-    params: int
     macs: int
-    fan_in: int | None
-    init_bound: float | None  # U(−b, b) for weight and bias (kaiming_uniform_ with a=√5)
     warnings: tuple[str, ...]
+    weights: Weights | None = None  # convs only
+    channels: ChannelGroups | None = None  # convs only
     # F.pad's padding of the channel axis: a non-zeros mode with a (dims+1)-tuple padding
-    channel_padding: tuple[int, int] = (0, 0)
+    channel_padding: Pair = (0, 0)
 
     @property
-    def padding(self) -> tuple[tuple[int, int], ...]:
+    def windows(self) -> tuple[WindowAxis, ...]:
+        """The axes as sliding windows; TypeError for an adaptive pool (its windows vary)."""
+        windows = tuple(axis for axis in self.axes if isinstance(axis, WindowAxis))
+        if len(windows) != len(self.axes):
+            raise TypeError(f"{self.spec.torch_name} has no fixed window")
+        return windows
+
+    @property
+    def sliding(self) -> bool:
+        return all(isinstance(axis, WindowAxis) for axis in self.axes)
+
+    @property
+    def weight_shape(self) -> tuple[int, ...] | None:
+        return None if self.weights is None else self.weights.weight_shape
+
+    @property
+    def bias_shape(self) -> tuple[int, ...] | None:
+        return None if self.weights is None else self.weights.bias_shape
+
+    @property
+    def params(self) -> int:
+        return 0 if self.weights is None else self.weights.params
+
+    @property
+    def fan_in(self) -> int | None:
+        return None if self.weights is None else self.weights.fan_in
+
+    @property
+    def init_bound(self) -> float | None:
+        return None if self.weights is None else self.weights.init_bound
+
+    @property
+    def padding(self) -> tuple[Pair, ...]:
         return tuple(axis.padding for axis in self.axes)
 
     @property
@@ -96,9 +202,12 @@ class LayerShape:
             "params": self.params,
             "macs": self.macs,
             "padding": [list(p) for p in self.padding],
-            "effective_kernel": [axis.effective_kernel for axis in self.axes],
+            "effective_kernel": [
+                axis.effective_kernel if isinstance(axis, WindowAxis) else None
+                for axis in self.axes
+            ],
             "receptive_field": list(self.receptive_field),
-            "jump": [_number(j) for j in self.jump],
+            "jump": [json_number(j) for j in self.jump],
             "unused_input": list(self.unused_input),
             "fan_in": self.fan_in,
             "init_bound": self.init_bound,
@@ -107,17 +216,9 @@ class LayerShape:
         }
 
 
-def _number(value: Fraction) -> int | float:
-    return value.numerator if value.denominator == 1 else float(value)
-
-
-def _dims_text(values: tuple[int, ...]) -> str:
-    return "(" + ", ".join(map(str, values)) + ")"
-
-
 def check_input_shape(input_shape: tuple[int, ...]) -> None:
     if not input_shape or any(size < 0 for size in input_shape):
-        raise LayerError(f"input: sizes must be ≥ 0, got {_dims_text(input_shape)}")
+        raise LayerError(f"input: sizes must be ≥ 0, got {shape_text(input_shape)}")
 
 
 def split_input(spec: LayerSpec, input_shape: tuple[int, ...]) -> tuple[bool, int, tuple[int, ...]]:
@@ -128,7 +229,7 @@ def split_input(spec: LayerSpec, input_shape: tuple[int, ...]) -> tuple[bool, in
         raise LayerError(
             f"input: {spec.torch_name} expects a {dims + 1}-D (C, {layout}) or "
             f"{dims + 2}-D (N, C, {layout}) input, got {len(input_shape)}-D "
-            f"{_dims_text(input_shape)}"
+            f"{shape_text(input_shape)}"
         )
     check_input_shape(input_shape)
     batched = len(input_shape) == dims + 2
@@ -155,13 +256,23 @@ def _analyze(spec: LayerSpec, input_shape: tuple[int, ...]) -> LayerShape:
     if isinstance(spec, ConvTranspose):
         return _conv_transpose(spec, input_shape, batched, channels, spatial)
     if isinstance(spec, MaxPool | AvgPool):
-        return _pool(spec, input_shape, batched, channels, spatial)
+        return _pool(spec, input_shape, batched, spatial)
     if isinstance(spec, AdaptiveAvgPool | AdaptiveMaxPool):
-        return _adaptive(spec, input_shape, batched, channels, spatial)
+        return _adaptive(spec, input_shape, batched, spatial)
     raise TypeError(f"not a layer spec: {spec!r}")  # pragma: no cover
 
 
+def _batch_head(input_shape: tuple[int, ...], batched: bool) -> tuple[int, ...]:
+    return input_shape[: 1 if batched else 0]
+
+
 # --- convolutions -----------------------------------------------------------------------------
+
+
+def channel_groups(spec: Conv | ConvTranspose) -> ChannelGroups:
+    return ChannelGroups(
+        spec.in_channels, spec.out_channels, spec.groups, transposed=spec.family == "convtranspose"
+    )
 
 
 def _check_channels(
@@ -170,39 +281,16 @@ def _check_channels(
     if channels != spec.in_channels:
         raise LayerError(
             f"in_channels: {spec.torch_name} expects {spec.in_channels} input channels, "
-            f"but the input {_dims_text(input_shape)} has {channels}"
+            f"but the input {shape_text(input_shape)} has {channels}"
         )
 
 
-def same_padding(kernel: int, dilation: int) -> tuple[int, int]:
-    """'same': d·(k−1) in all, the odd element at the end (F.conv*d and nn.Conv*d agree)."""
-    total = dilation * (kernel - 1)
-    return total // 2, total - total // 2
-
-
-def conv_output_size(
-    size: int, kernel: int, stride: int, padding: tuple[int, int], dilation: int
-) -> int:
+def conv_output_size(size: int, kernel: int, stride: int, padding: Pair, dilation: int) -> int:
     return (size + padding[0] + padding[1] - dilation * (kernel - 1) - 1) // stride + 1
 
 
-@dataclass(frozen=True)
-class Weights:
-    """What a conv's constructor creates, known without any input."""
-
-    weight_shape: tuple[int, ...]  # conv (out, in/g, *k); transposed (in, out/g, *k)
-    bias_shape: tuple[int, ...] | None
-    params: int
-    fan_in: int  # nn.init._calculate_fan_in_and_fan_out: weight.size(1) · ∏kernel
-    init_bound: float | None  # U(−b, b) for weight and bias (kaiming_uniform_ with a=√5)
-
-
 def weights(spec: Conv | ConvTranspose) -> Weights:
-    kernel = expand(spec.kernel_size, spec.dims)
-    if isinstance(spec, Conv):
-        weight_shape = (spec.out_channels, spec.in_channels // spec.groups, *kernel)
-    else:
-        weight_shape = (spec.in_channels, spec.out_channels // spec.groups, *kernel)
+    weight_shape = channel_groups(spec).weight_shape(expand(spec.kernel_size, spec.dims))
     fan_in = math.prod(weight_shape[1:])
     return Weights(
         weight_shape=weight_shape,
@@ -224,10 +312,12 @@ def _conv(
         expand(v, dims) for v in (spec.kernel_size, spec.stride, spec.dilation)
     )
     if spec.padding_mode == "zeros":
-        pads = _requested_padding(spec, kernel, dilation)
+        pads = padding_rules.conv_pairs(spec.padding, kernel, dilation, spec.padding_mode)
         conv_channels, conv_spatial, channel_padding = channels, spatial, (0, 0)
     else:
-        pads, channel_padding = _mode_padding(spec, input_shape, kernel, dilation)
+        pads, channel_padding = padding_rules.conv_mode_padding(
+            spec.padding, spec.padding_mode, kernel, dilation, input_shape
+        )
         conv_channels = channels + sum(channel_padding)
         conv_spatial = tuple(n + b + a for n, (b, a) in zip(spatial, pads, strict=True))
     _check_channels(spec, input_shape, conv_channels)
@@ -257,48 +347,29 @@ def _conv(
             )
         formula = f"⌊({size} + {pad[0]} + {pad[1]} − {d}·({k}−1) − 1)/{s}⌋ + 1 = {out}"
         axes.append(
-            Axis(
-                name=names[i],
-                input=size,
-                output=out,
-                kernel=k,
-                stride=s,
-                dilation=d,
-                padding=pad,
-                output_padding=0,
-                effective_kernel=eff,
-                receptive_field=eff,
-                jump=Fraction(s),
-                unused=unused,
-                ceil_dropped=False,
-                formula=formula,
-            )
+            WindowAxis(names[i], size, out, pad, eff, Fraction(s), unused, formula, k, s, d)
         )
     if 0 in conv_spatial and not empty_batch and conv_channels != 0:
         raise LayerError(
             f"input: PyTorch convolves an empty spatial axis only in an empty batch or with 0 "
-            f"channels, got {_dims_text(input_shape)}"
+            f"channels, got {shape_text(input_shape)}"
         )
 
     out_spatial = tuple(axis.output for axis in axes)
     # quirk kept from ATen: a 0-channel input yields 0 output channels, whatever out_channels
     out_channels = spec.out_channels if conv_channels else 0
-    output_shape = (*input_shape[: 1 if batched else 0], out_channels, *out_spatial)
+    output_shape = (*_batch_head(input_shape, batched), out_channels, *out_spatial)
     made = weights(spec)
-    macs = math.prod(output_shape) * made.fan_in
     return LayerShape(
-        spec=spec,
-        input_shape=input_shape,
-        output_shape=output_shape,
-        batched=batched,
-        axes=tuple(axes),
-        weight_shape=made.weight_shape,
-        bias_shape=made.bias_shape,
-        params=made.params,
-        macs=macs,
-        fan_in=made.fan_in,
-        init_bound=made.init_bound,
+        spec,
+        input_shape,
+        output_shape,
+        batched,
+        tuple(axes),
+        macs=math.prod(output_shape) * made.fan_in,
         warnings=tuple(warnings),
+        weights=made,
+        channels=channel_groups(spec),
         channel_padding=channel_padding,
     )
 
@@ -311,90 +382,22 @@ def _check_dilation(
         raise LayerError(f"dilation: must be ≥ 1, got {spec.dilation}")
 
 
-def _requested_padding(
-    spec: Conv, kernel: tuple[int, ...], dilation: tuple[int, ...]
-) -> tuple[tuple[int, int], ...]:
-    """(before, after) per entry of `padding`: one per axis, or as many as the tuple has."""
-    if spec.padding == "same":
-        return tuple(same_padding(k, d) for k, d in zip(kernel, dilation, strict=True))
-    if spec.padding == "valid":
-        return ((0, 0),) * spec.dims
-    assert not isinstance(spec.padding, str)
-    if spec.padding_mode != "zeros" and isinstance(spec.padding, tuple):
-        return tuple((p, p) for p in spec.padding)  # F.pad takes the tuple as it is
-    return tuple((p, p) for p in expand(spec.padding, spec.dims))
-
-
-def _mode_padding(
-    spec: Conv, input_shape: tuple[int, ...], kernel: tuple[int, ...], dilation: tuple[int, ...]
-) -> tuple[tuple[tuple[int, int], ...], tuple[int, int]]:
-    """nn.ConvNd with a non-zeros mode runs F.pad(input, padding, mode), then a padding-0 conv.
-
-    F.pad pads the LAST m axes, m = len(padding) (a 1-tuple pads only the last spatial axis; a
-    (dims+1)-tuple reaches the channels), and takes m ≤ 3 on inputs of rank m+1 or m+2 only.
-    Returns the (before, after) padding of each spatial axis and of the channel axis.
-    """
-    mode, dims, rank = spec.padding_mode, spec.dims, len(input_shape)
-    requested = _requested_padding(spec, kernel, dilation)
-    m = len(requested)
-    if m > 3 or rank not in (m + 1, m + 2):
-        raise LayerError(
-            f"padding: with padding_mode={mode!r}, padding={spec.padding} pads "
-            + ("only the last axis" if m == 1 else f"the last {m} axes")
-            + f", which PyTorch's F.pad cannot do for a {rank}-D input; give one padding "
-            "per spatial axis"
-        )
-    by_axis = {rank - m + i: pad for i, pad in enumerate(requested)}
-    # F.pad's own checks; for a rank m+2 input axis 0 is its batch, else every axis counts
-    seen = range(rank - m - 1, rank)
-    if mode in ("reflect", "replicate") and any(input_shape[a] == 0 for a in seen):
-        raise LayerError(
-            f"input: padding_mode={mode!r} needs non-zero sizes on every padded or channel "
-            f"axis, got {_dims_text(input_shape)}"
-        )
-    for axis, (before, after) in by_axis.items():
-        _check_mode_limits(mode, input_shape[axis], before, after)
-    channel_axis = rank - dims - 1
-    pads = tuple(by_axis.get(rank - dims + j, (0, 0)) for j in range(dims))
-    return pads, by_axis.get(channel_axis, (0, 0))
-
-
-def _check_mode_limits(mode: str, size: int, before: int, after: int) -> None:
-    """reflect needs pad < size, circular pad ≤ size; a negative pad crops, leaving ≥ 1."""
-    if min(before, after) < 0 and size + before + after < 1:
-        raise LayerError(
-            f"padding: ({before}, {after}) crops an axis of size {size} to "
-            f"{size + before + after}; at least 1 element must remain"
-        )
-    widest = max(before, after)
-    if mode == "reflect" and widest >= size and widest > 0:
-        raise LayerError(
-            f"padding: reflect padding must be smaller than the input on each side, got "
-            f"padding ({before}, {after}) for an axis of size {size}"
-            + (f"; at most {size - 1}" if size > 1 else "")
-        )
-    if mode == "circular" and widest > size:
-        raise LayerError(
-            f"padding: circular padding wraps around more than once: padding ({before}, "
-            f"{after}) for an axis of size {size}; at most {size}"
-        )
-
-
 def _too_small_message(
     spec: LayerSpec,
     axis: str,
     size: int,
     k: int,
     d: int,
-    pad: tuple[int, int],
+    pad: Pair,
     eff: int,
     padded: int,
 ) -> str:
     kernel = f"kernel {k} dilated by {d} spans {eff}" if d > 1 else f"kernel spans {k}"
     per_side = -(-(eff - size) // 2)  # integer ceiling: sizes may exceed a float's precision
     fixes = [f"an input ≥ {eff - pad[0] - pad[1]}"]
-    # pools cap padding at ⌊kernel/2⌋, so suggest padding only where it is allowed
-    if size and per_side > 0 and (not isinstance(spec, MaxPool | AvgPool) or per_side <= k // 2):
+    # pools cap their padding, so suggest padding only where it is allowed
+    pool = isinstance(spec, MaxPool | AvgPool)
+    if size and per_side > 0 and (not pool or per_side <= padding_rules.max_pool_padding(k)):
         fixes.insert(0, f"padding ≥ {per_side} per side")
     return (
         f"kernel_size: on axis {axis} the {kernel}, but the padded input is only {padded} "
@@ -462,47 +465,43 @@ def _conv_transpose(
                 f"axis {names[i]}: padding {p} crops every contribution of the last {unused} "
                 "input elements"
             )
+        formula = f"({size} − 1)·{s} − 2·{p} + {d}·({k}−1) + {op} + 1 = {out}"
+        receptive_field = (eff - 1) // s + 1
         axes.append(
-            Axis(
-                name=names[i],
-                input=size,
-                output=out,
-                kernel=k,
-                stride=s,
-                dilation=d,
-                padding=(p, p),
+            WindowAxis(
+                names[i],
+                size,
+                out,
+                (p, p),
+                receptive_field,
+                Fraction(1, s),
+                unused,
+                formula,
+                k,
+                s,
+                d,
                 output_padding=op,
-                effective_kernel=eff,
-                receptive_field=(eff - 1) // s + 1,
-                jump=Fraction(1, s),
-                unused=unused,
-                ceil_dropped=False,
-                formula=f"({size} − 1)·{s} − 2·{p} + {d}·({k}−1) + {op} + 1 = {out}",
             )
         )
     if 0 in spatial and not empty_batch:
         raise LayerError(
             f"input: PyTorch runs a transposed convolution on an empty spatial axis only in an "
-            f"empty batch, got {_dims_text(input_shape)}"
+            f"empty batch, got {shape_text(input_shape)}"
         )
     out_spatial = tuple(axis.output for axis in axes)
-    output_shape = (*input_shape[: 1 if batched else 0], spec.out_channels, *out_spatial)
+    output_shape = (*_batch_head(input_shape, batched), spec.out_channels, *out_spatial)
     made = weights(spec)
-    # Direct computation scatters each input element over (out/g)·∏k outputs.
-    macs = math.prod(input_shape) * made.fan_in
     return LayerShape(
-        spec=spec,
-        input_shape=input_shape,
-        output_shape=output_shape,
-        batched=batched,
-        axes=tuple(axes),
-        weight_shape=made.weight_shape,
-        bias_shape=made.bias_shape,
-        params=made.params,
-        macs=macs,
-        fan_in=made.fan_in,
-        init_bound=made.init_bound,
+        spec,
+        input_shape,
+        output_shape,
+        batched,
+        tuple(axes),
+        # direct computation scatters each input element over (out/g)·∏k outputs
+        macs=math.prod(input_shape) * made.fan_in,
         warnings=tuple(warnings),
+        weights=made,
+        channels=channel_groups(spec),
     )
 
 
@@ -526,11 +525,7 @@ def pool_output_size(
 
 
 def _pool(
-    spec: MaxPool | AvgPool,
-    input_shape: tuple[int, ...],
-    batched: bool,
-    channels: int,
-    spatial: tuple[int, ...],
+    spec: MaxPool | AvgPool, input_shape: tuple[int, ...], batched: bool, spatial: tuple[int, ...]
 ) -> LayerShape:
     dims = spec.dims
     _check_nonzero(spec, input_shape, batched, channels_may_be_empty=False)
@@ -543,11 +538,7 @@ def _pool(
     warnings: list[str] = []
     for i in range(dims):
         size, k, s, p, d = spatial[i], kernel[i], stride[i], padding[i], dilation[i]
-        if p > k // 2:
-            raise LayerError(
-                f"padding: must be at most half the kernel size on axis {names[i]}, got "
-                f"padding={p} with kernel_size={k}; at most {k // 2}"
-            )
+        padding_rules.check_pool_padding(p, k, names[i])
         eff = d * (k - 1) + 1
         if isinstance(spec, AvgPool) and dims == 3 and size < k:
             # avg_pool3d alone compares the unpadded input with the kernel
@@ -576,25 +567,25 @@ def _pool(
             + f" = {out}"
         )
         axes.append(
-            Axis(
-                name=names[i],
-                input=size,
-                output=out,
-                kernel=k,
-                stride=s,
-                dilation=d,
-                padding=(p, p),
-                output_padding=0,
-                effective_kernel=eff,
-                receptive_field=eff,
-                jump=Fraction(s),
-                unused=unused,
+            WindowAxis(
+                names[i],
+                size,
+                out,
+                (p, p),
+                eff,
+                Fraction(s),
+                unused,
+                formula,
+                k,
+                s,
+                d,
                 ceil_dropped=dropped,
-                formula=formula,
             )
         )
     output_shape = (*input_shape[:-dims], *(axis.output for axis in axes))
-    return _parameterless(spec, input_shape, output_shape, batched, axes, warnings)
+    return LayerShape(
+        spec, input_shape, output_shape, batched, tuple(axes), macs=0, warnings=tuple(warnings)
+    )
 
 
 def _check_nonzero(
@@ -608,32 +599,8 @@ def _check_nonzero(
     if 0 in rest:
         raise LayerError(
             f"input: {spec.torch_name} needs non-zero channel and spatial sizes, got "
-            f"{_dims_text(input_shape)}"
+            f"{shape_text(input_shape)}"
         )
-
-
-def _parameterless(
-    spec: LayerSpec,
-    input_shape: tuple[int, ...],
-    output_shape: tuple[int, ...],
-    batched: bool,
-    axes: list[Axis],
-    warnings: list[str],
-) -> LayerShape:
-    return LayerShape(
-        spec=spec,
-        input_shape=input_shape,
-        output_shape=output_shape,
-        batched=batched,
-        axes=tuple(axes),
-        weight_shape=None,
-        bias_shape=None,
-        params=0,
-        macs=0,
-        fan_in=None,
-        init_bound=None,
-        warnings=tuple(warnings),
-    )
 
 
 def _adaptive_mean(spec: AdaptiveAvgPool, input_shape: tuple[int, ...]) -> LayerShape | None:
@@ -647,31 +614,16 @@ def _adaptive_mean(spec: AdaptiveAvgPool, input_shape: tuple[int, ...]) -> Layer
     sizes = [n if w is None else w for n, w in zip(spatial, wanted, strict=True)]
     if set(sizes) != {1}:
         return None
-    axes = [
-        Axis(
-            name=name,
-            input=n,
-            output=1,
-            kernel=None,
-            stride=None,
-            dilation=None,
-            padding=(0, 0),
-            output_padding=0,
-            effective_kernel=None,
-            receptive_field=n,
-            jump=Fraction(n),
-            unused=0,
-            ceil_dropped=False,
-            formula="output_size = 1 (a mean)",
-        )
+    axes = tuple(
+        Axis(name, n, 1, (0, 0), n, Fraction(n), 0, "output_size = 1 (a mean)")
         for name, n in zip(AXIS_NAMES[dims], spatial, strict=True)
-    ]
+    )
     output_shape = (*input_shape[:-dims], *(1,) * dims)
     batched = len(input_shape) == dims + 2
-    return _parameterless(spec, input_shape, output_shape, batched, axes, [])
+    return LayerShape(spec, input_shape, output_shape, batched, axes, macs=0, warnings=())
 
 
-def adaptive_window(size: int, out: int, index: int) -> tuple[int, int]:
+def adaptive_window(size: int, out: int, index: int) -> Pair:
     """[start, end) of adaptive pooling's window `index` (AdaptiveAveragePooling.cpp)."""
     return (index * size) // out, -((-(index + 1) * size) // out)
 
@@ -692,7 +644,6 @@ def _adaptive(
     spec: AdaptiveAvgPool | AdaptiveMaxPool,
     input_shape: tuple[int, ...],
     batched: bool,
-    channels: int,
     spatial: tuple[int, ...],
 ) -> LayerShape:
     # An unbatched input's channels act as its batch; batched, only adaptive_avg_pool1d/2d
@@ -716,24 +667,8 @@ def _adaptive(
         size = spatial[i]
         out = size if wanted is None else wanted
         window = adaptive_max_window(size, out) if out else 0
+        jump = Fraction(size, out) if out else Fraction(0)
         formula = f"output_size {'None → input ' if wanted is None else ''}= {out}"
-        axes.append(
-            Axis(
-                name=names[i],
-                input=size,
-                output=out,
-                kernel=None,
-                stride=None,
-                dilation=None,
-                padding=(0, 0),
-                output_padding=0,
-                effective_kernel=None,
-                receptive_field=window,
-                jump=Fraction(size, out) if out else Fraction(0),
-                unused=0,
-                ceil_dropped=False,
-                formula=formula,
-            )
-        )
+        axes.append(Axis(names[i], size, out, (0, 0), window, jump, 0, formula))
     output_shape = (*input_shape[: -spec.dims], *(axis.output for axis in axes))
-    return _parameterless(spec, input_shape, output_shape, batched, axes, [])
+    return LayerShape(spec, input_shape, output_shape, batched, tuple(axes), macs=0, warnings=())

@@ -53,19 +53,6 @@ def _root(
     """Convolution arithmetic exactly as PyTorch computes it, without PyTorch."""
 
 
-def error_message(exc: BaseException) -> str:
-    """One line per problem, naming the parameter; pydantic's tuple locs joined with dots."""
-    from pydantic import ValidationError
-
-    if isinstance(exc, ValidationError):
-        lines = []
-        for err in exc.errors(include_url=False):
-            loc = ".".join(str(part) for part in err["loc"])
-            lines.append(f"{loc}: {err['msg']}" if loc else err["msg"])
-        return "\n".join(lines)
-    return str(exc)
-
-
 def main(argv: list[str] | None = None) -> Any:
     from convcalc.errors import ConvcalcError
 
@@ -76,10 +63,8 @@ def main(argv: list[str] | None = None) -> Any:
     try:
         return click_command(args)(args=args, prog_name="convcalc")
     except ConvcalcError as exc:
-        _fail(error_message(exc))
+        _fail(str(exc))
     except Exception as exc:
-        if type(exc).__name__ == "ValidationError":
-            _fail(error_message(exc))
         # A bug, not the user's fault: say so briefly rather than dump a traceback.
         _fail(f"internal error ({type(exc).__name__}: {exc}); please report it")
     return None

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from convcalc.errors import LayerError
+
 # family → PyTorch class-name prefix, in the order the CLI lists them
 FAMILY_PREFIX: dict[str, str] = {
     "conv": "Conv",
@@ -22,7 +24,7 @@ def parse_kind(kind: str) -> tuple[str, int]:
     """'conv2d', 'Conv2d', 'nn.ConvTranspose2d' → (family, dims)."""
     match = _KIND.match(kind.strip().lower())
     if match is None or match.group(1) not in FAMILY_PREFIX:
-        raise ValueError(f"unknown layer kind {kind!r}; known kinds: {', '.join(KINDS)}")
+        raise LayerError(f"unknown layer kind {kind!r}; known kinds: {', '.join(KINDS)}")
     return match.group(1), int(match.group(2))
 
 

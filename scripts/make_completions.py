@@ -64,14 +64,14 @@ def _first_line(text: str | None, limit: int = 70) -> str:
 
 def _spec_words(kind: str, name: str) -> list[str]:
     """The words (padding modes, padding strings) the spec for `kind` accepts as `name`."""
-    from pydantic import ValidationError
-
+    from convcalc.errors import ConvcalcError
     from convcalc.kinds import parse_kind
-    from convcalc.specs import FAMILIES, PADDING_MODES, PADDING_STRINGS
+    from convcalc.padding import PADDING_MODES, PADDING_STRINGS
+    from convcalc.specs import FAMILIES
 
     try:
         family, dims = parse_kind(kind)
-    except ValueError:
+    except ConvcalcError:
         return []
     spec = FAMILIES[family]
     if name not in spec.model_fields:
@@ -81,7 +81,7 @@ def _spec_words(kind: str, name: str) -> list[str]:
     for word in (*PADDING_MODES, *PADDING_STRINGS):
         try:
             spec.model_validate({**required, "dims": dims, name: word})
-        except ValidationError:
+        except ConvcalcError:
             continue
         accepted.append(word)
     return accepted

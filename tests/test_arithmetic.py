@@ -565,13 +565,9 @@ def test_known_output_shapes(
 def test_refused_with_a_message_naming_the_parameter(
     kind: str, shape: tuple[int, ...], args: dict, message: str
 ) -> None:
-    from pydantic import ValidationError
-
-    from convcalc.cli import error_message
-
-    with pytest.raises((LayerError, ValidationError)) as caught:
+    with pytest.raises(LayerError) as caught:
         analyze(make_spec(kind, **args), shape)
-    assert message in error_message(caught.value)
+    assert message in str(caught.value)
 
 
 @pytest.mark.parametrize(
@@ -584,9 +580,7 @@ def test_refused_with_a_message_naming_the_parameter(
     ],
 )
 def test_bad_groups_list_the_valid_group_counts(channels: tuple[int, int], listed: str) -> None:
-    from pydantic import ValidationError
-
-    with pytest.raises(ValidationError) as caught:
+    with pytest.raises(LayerError) as caught:
         make_spec(
             "conv2d",
             in_channels=channels[0],

@@ -18,7 +18,6 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
-from pydantic import ValidationError
 from strategies import layer_cases
 
 from convcalc import ConvcalcError, InputError, LayerError, analyze, make_spec
@@ -501,7 +500,7 @@ def test_avg_pool_fractions_match_reference(
             count_include_pad=include_pad,
         )
         analyze(spec, (1, len(x)))
-    except (ValidationError, ConvcalcError):
+    except ConvcalcError:
         assume(False)
         return
     y = run_layer(spec, [x])
@@ -534,7 +533,7 @@ def test_output_shape_is_the_arithmetic(family: str, case: st.DataObject) -> Non
     drawn = case.draw(layer_cases(family))
     try:
         spec = make_spec(drawn["kind"], **drawn["args"])
-    except ValidationError:
+    except ConvcalcError:
         assume(False)
         return
     shape = tuple(drawn["input_shape"])
@@ -658,7 +657,7 @@ def test_agrees_with_torch(family: str, data: st.DataObject) -> None:
     try:
         spec = make_spec(case["kind"], **case["args"])
         analyze(spec, tuple(case["input_shape"]))
-    except (ValidationError, ConvcalcError):
+    except ConvcalcError:
         assume(False)
         return
     x, w, b = _arrays(case, np.random.default_rng(data.draw(st.integers(0, 99))), floats)

@@ -6,13 +6,13 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from convcalc.arithmetic import LayerShape
+from convcalc.arithmetic import LayerShape, WindowAxis
 from convcalc.render import fmt_fraction, fmt_int, fmt_shape, make_table
 
 
 def shape_report(result: LayerShape, *, ascii_only: bool = False) -> RenderableType:
     spec = result.spec
-    adaptive = result.axes[0].kernel is None
+    adaptive = not result.sliding
     transposed = spec.family == "convtranspose"
     if adaptive:
         columns = ["axis", "input", "output", "max window"]
@@ -22,7 +22,7 @@ def shape_report(result: LayerShape, *, ascii_only: bool = False) -> RenderableT
         columns += ["output"]
     table = make_table(*columns, title=spec.torch_call(), ascii_only=ascii_only)
     for axis in result.axes:
-        if adaptive:
+        if not isinstance(axis, WindowAxis):
             table.add_row(axis.name, str(axis.input), str(axis.output), str(axis.receptive_field))
             continue
         row = [
