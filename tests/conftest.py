@@ -60,6 +60,24 @@ class CliResult:
         return self.stdout + self.stderr
 
 
+def assert_clean_error(
+    result: CliResult, code: int, needle: str | None = None, *, one_line: bool = False
+) -> None:
+    """A refusal as the CLI promises it: exit `code` (1: convcalc's `Error:` line on stderr,
+    nothing on stdout; 2: a malformed command line, click's usage error), `needle` in the
+    message, never a traceback or an "internal error"."""
+    assert result.exit_code == code, result.output
+    assert "Traceback" not in result.output
+    assert "internal error" not in result.output
+    if needle is not None:
+        assert needle in result.stderr, result.stderr
+    if code == 1:
+        assert result.stderr.startswith("Error: "), result.stderr
+        assert result.stdout == "", result.stdout
+        if one_line:
+            assert result.stderr.count("\n") == 1, result.stderr
+
+
 @pytest.fixture
 def cli(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch):
     """Run convcalc's real entry point (error handling included) in-process."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from conftest import assert_clean_error
 
 from convcalc.kinds import KINDS, torch_name
 
@@ -102,13 +103,8 @@ def test_kind_is_case_insensitive(cli, kind: str) -> None:
 )
 def test_errors(cli, args: list[str], code: int, needle: str) -> None:
     result = cli("shape", *args)
-    assert result.exit_code == code, result.output
     assert result.stdout == ""
-    assert needle in result.stderr
-    assert "Traceback" not in result.stderr
-    if code == 1:
-        assert result.stderr.startswith("Error: ")
-        assert "internal error" not in result.stderr
+    assert_clean_error(result, code, needle)
 
 
 @pytest.mark.parametrize("kind", KINDS)

@@ -1,7 +1,8 @@
-"""Result objects → rich renderables.  Functions here build; they never print.
+"""Result objects → rich renderables (and the plain text `--json` carries).  Functions here
+build; they never print.
 
-rich is imported by this package only, and only when a table is wanted: `--json` never
-loads it.
+rich is imported only when a console or table is made, so `--json` and the plain-text
+modules of this package never load it.
 """
 
 from __future__ import annotations
@@ -9,12 +10,16 @@ from __future__ import annotations
 import io
 import os
 import sys
-from fractions import Fraction
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
-from rich import box
-from rich.console import Console
-from rich.table import Table
+from convcalc.notation import fraction_text as fmt_fraction
+from convcalc.notation import shape_text
+
+if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.table import Table
+
+__all__ = ["fmt_fraction", "fmt_int", "fmt_shape", "is_ascii", "make_console", "make_table"]
 
 
 def make_console(file: IO[str] | None = None, *, width: int | None = None) -> Console:
@@ -23,6 +28,8 @@ def make_console(file: IO[str] | None = None, *, width: int | None = None) -> Co
     rich reads NO_COLOR as "no colours" but still writes bold and italic; here it means no
     escape codes at all, so that what is copied from a terminal is plain text.
     """
+    from rich.console import Console
+
     plain = bool(os.environ.get("NO_COLOR"))
     stream = file or sys.stdout
     encoding = (getattr(stream, "encoding", None) or "utf-8").lower()
@@ -44,6 +51,9 @@ def is_ascii(console: Console) -> bool:
 
 def make_table(*columns: str, title: str | None = None, ascii_only: bool = False) -> Table:
     """Tables built in one place: compact, right-aligned numbers, ASCII when asked."""
+    from rich import box
+    from rich.table import Table
+
     table = Table(
         title=title,
         box=box.ASCII if ascii_only else box.SIMPLE_HEAD,
@@ -63,10 +73,4 @@ def fmt_int(value: int | None) -> str:
 
 
 def fmt_shape(shape: tuple[int, ...] | None) -> str:
-    return "—" if shape is None else str(tuple(shape))
-
-
-def fmt_fraction(value: Fraction) -> str:
-    return (
-        str(value.numerator) if value.denominator == 1 else f"{value.numerator}/{value.denominator}"
-    )
+    return "—" if shape is None else shape_text(shape, "python")
