@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, replace
 
+from convcalc import padding as padding_rules
 from convcalc.arithmetic import analyze, weights
 from convcalc.errors import LayerError
 from convcalc.specs import Conv, ConvTranspose, expand
@@ -155,14 +156,9 @@ def _pointwise(spec: Layer, in_channels: int, out_channels: int) -> Layer:
 
 
 def _padding_entries(spec: Layer) -> tuple[tuple[int, int], ...]:
-    """(spatial axis, padding) per entry of a numeric padding.  With a non-zeros mode PyTorch
-    hands the tuple to F.pad as it is: entry j pads the axis m − j from the end, so a short
-    tuple pads the last axes only and a long one reaches the channels (axis < 0)."""
     assert not isinstance(spec.padding, str)
-    padding, dims = spec.padding, spec.dims
-    if isinstance(spec, Conv) and spec.padding_mode != "zeros" and isinstance(padding, tuple):
-        return tuple((dims - len(padding) + j, p) for j, p in enumerate(padding))
-    return tuple(enumerate(expand(padding, dims)))
+    mode = spec.padding_mode if isinstance(spec, Conv) else "zeros"
+    return padding_rules.conv_entries(spec.padding, spec.dims, mode)
 
 
 def _split_channel_padding(spec: Layer) -> tuple[dict[str, object], dict[str, object]]:
@@ -181,7 +177,7 @@ def _split_channel_padding(spec: Layer) -> tuple[dict[str, object], dict[str, ob
     )
 
 
-def _per_axis(values: list[int], default: int) -> int | tuple[int, ...]:
+def _default_or_tuple(values: list[int], default: int) -> int | tuple[int, ...]:
     # print stride=1 rather than stride=(1, 1): same layer, shorter call
     return default if all(v == default for v in values) else tuple(values)
 
@@ -214,8 +210,8 @@ def _spatial_factors(spec: Layer) -> list[Layer] | str:
         mine = [i == axis or (n == 0 and kernel[i] == 1) for i in range(dims)]
         changes: dict[str, object] = {
             "kernel_size": tuple(kernel[i] if mine[i] else 1 for i in range(dims)),
-            "stride": _per_axis([stride[i] if mine[i] else 1 for i in range(dims)], 1),
-            "dilation": _per_axis([dilation[i] if mine[i] else 1 for i in range(dims)], 1),
+            "stride": _default_or_tuple([stride[i] if mine[i] else 1 for i in range(dims)], 1),
+            "dilation": _default_or_tuple([dilation[i] if mine[i] else 1 for i in range(dims)], 1),
             "in_channels": width if n else spec.in_channels,
             "out_channels": spec.out_channels if n == len(factored) - 1 else width,
             "groups": 1,
@@ -230,11 +226,11 @@ def _spatial_factors(spec: Layer) -> list[Layer] | str:
                 if isinstance(spec, Conv):
                     changes["padding_mode"] = "zeros"  # nothing to pad: the mode changes nothing
             elif len(pads) == dims:
-                changes["padding"] = _per_axis(pads, 0)
+                changes["padding"] = _default_or_tuple(pads, 0)
             else:
                 changes["padding"] = tuple(pads)  # F.pad's reading needs the same length
         if out_pad is not None:
-            changes["output_padding"] = _per_axis(
+            changes["output_padding"] = _default_or_tuple(
                 [out_pad[i] if mine[i] else 0 for i in range(dims)], 0
             )
         layers.append(_with(spec, **changes))
@@ -282,7 +278,7 @@ def compare(
             )
         )
     else:
-        skipped.append(("grouped", "no --groups G > 1 given"))
+        skipped.append(("grouped", "no groups > 1 given"))
     depthwise = _with(standard, out_channels=dw_out, groups=c1)
     chains.append(
         (

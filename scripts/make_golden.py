@@ -3,9 +3,10 @@
 what torch actually does with them (output shape + parameter count, or the
 exception it raises).
 
-Run from the repo root with the dev venv (torch needed here only):
+Run from the repo root in an environment with torch (needed here only):
 
-    /work/venv/bin/python scripts/make_golden.py [--seed N] [--per-kind N]
+    pip install torch==2.13.0
+    python scripts/make_golden.py [--seed N] [--per-kind N]
 
 The generator is deterministic for a given seed (python ``random.Random``).
 It deliberately stresses boundaries: zero/negative sizes, wrong-length tuples,

@@ -1,8 +1,10 @@
 """Known answers for the shape arithmetic: one table of accepted and refused layers.
 
-Every expected value is derived independently of convcalc: the seed notes' hand-worked
-examples (with shared/SEED-ERRATA.md), the examples in PyTorch's own documentation, the
-published shapes of well-known networks, or a hand calculation written in the row's comment.
+Every expected value is derived independently of convcalc: hand-worked examples of the
+output-size formulas (nn.Conv2d's and nn.ConvTranspose2d's docs give them; ATen's
+ConvUtils.h and Pool.h compute them), the published shapes of well-known networks, or a
+hand calculation written in the row's comment.  Refusals follow the ATen check that raises
+them (named in the row's message).
 """
 
 from __future__ import annotations

@@ -206,7 +206,7 @@ def test_skipped_variants_say_why() -> None:
         compare(make_spec("conv1d", in_channels=2, out_channels=2, kernel_size=3)).skipped
     )
     assert skipped == {
-        "grouped": "no --groups G > 1 given",
+        "grouped": "no groups > 1 given",
         "spatial_separable": "a 1-D kernel has a single axis",
     }
     spec = make_spec("conv2d", in_channels=2, out_channels=2, kernel_size=(1, 3))
@@ -389,7 +389,7 @@ def test_json_seed(cli) -> None:
         "Conv2d(3, 256, kernel_size=1)",
     ]
     assert (separable["params"], data["variants"][0]["params"]) == (1_102, 19_456)
-    assert data["skipped"] == [{"name": "grouped", "reason": "no --groups G > 1 given"}]
+    assert data["skipped"] == [{"name": "grouped", "reason": "no groups > 1 given"}]
 
 
 def test_json_with_input_and_groups(cli) -> None:

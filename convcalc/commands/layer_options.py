@@ -358,13 +358,15 @@ def spec_args(
     family: str, dims: int, given: dict[str, Any], input_shape: tuple[int, ...]
 ) -> dict[str, Any]:
     """CLI option values → PyTorch keyword arguments (sizes parsed, in_channels defaulted)."""
+    from convcalc.padding import is_padding_word
+
     args: dict[str, Any] = {}
     for name, value in given.items():
         if name in SIZE_ARGS:
             args[name] = parse_size(value, name)
         elif name == "padding":
-            # 'same' / 'valid' (or a wrong word, which the spec refuses as PyTorch does)
-            args[name] = value if value[:1].isalpha() else parse_size(value, name)
+            # a word goes to the spec, which refuses a wrong one as PyTorch does
+            args[name] = value if is_padding_word(value) else parse_size(value, name)
         elif name == "output_size":
             args[name] = parse_output_size(value)
         else:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import sys
 from typing import IO, TYPE_CHECKING
 
@@ -19,7 +20,27 @@ if TYPE_CHECKING:
     from rich.console import Console
     from rich.table import Table
 
-__all__ = ["fmt_fraction", "fmt_int", "fmt_shape", "is_ascii", "make_console", "make_table"]
+__all__ = [
+    "FLAG_WORDS",
+    "fmt_fraction",
+    "fmt_int",
+    "fmt_shape",
+    "is_ascii",
+    "make_console",
+    "make_table",
+    "with_flags",
+]
+
+# How the command line spells the library parameters that hints name: the one place the two
+# differ (the library speaks of `groups`, the terminal user types `--groups G`).
+FLAG_WORDS = {"groups": "--groups G"}
+
+
+def with_flags(text: str) -> str:
+    """`text` with the library parameters it names spelled as the command line's flags."""
+    for name, flag in FLAG_WORDS.items():
+        text = re.sub(rf"(?<![-\w]){name}(?![-=\w])", flag, text)
+    return text
 
 
 def make_console(file: IO[str] | None = None, *, width: int | None = None) -> Console:

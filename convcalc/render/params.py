@@ -7,7 +7,7 @@ from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
-from convcalc.render import fmt_int, fmt_shape, make_table
+from convcalc.render import fmt_int, fmt_shape, make_table, with_flags
 from convcalc.variants import Comparison
 
 
@@ -88,7 +88,7 @@ def params_report(comparison: Comparison, *, ascii_only: bool = False) -> Render
         if variant.note:
             notes.append(f"\nnote: {variant.name}: {variant.note}")
     for name, reason in comparison.skipped:
-        notes.append(f"\nnot shown: {name}: {reason}")
+        notes.append(f"\nnot shown: {name}: {with_flags(reason)}")
     if notes:
         parts.append(notes)
     return Group(*parts)
