@@ -6,23 +6,22 @@ import io
 import json
 
 import pytest
-from conftest import require_torch
+from conftest import assert_clean_error, require_torch
 from hypothesis import given
 from hypothesis import strategies as st
 from rich.console import Console
 
 from convcalc import analyze, make_spec
-from convcalc.errors import LayerError
+from convcalc.errors import ConvcalcError, InputError, LayerError
+from convcalc.padding import fpad_flat, tf_same
 from convcalc.solve import (
-    pad_argument,
-    same_padding_like,
     solve_inputs,
     solve_layer,
     solve_padding,
     solve_transpose,
 )
 
-# --- TensorFlow / ONNX 'SAME' against published values -------------------------------------------
+# --- padding: TensorFlow / ONNX 'SAME' against published values ----------------------------------
 
 SAME_CASES = [
     # (input, kernel, stride, dilation) → (output, before, after)
@@ -46,7 +45,7 @@ SAME_CASES = [
 
 @pytest.mark.parametrize(("layer", "expected"), SAME_CASES)
 def test_tensorflow_same_padding_matches_published_values(layer, expected) -> None:
-    assert same_padding_like(*layer) == expected
+    assert tf_same(*layer) == expected
 
 
 @pytest.mark.parametrize(("layer", "expected"), SAME_CASES)
@@ -70,12 +69,12 @@ def test_onnx_same_lower_puts_the_extra_first_and_pytorch_agrees(layer, expected
     assert analyze(spec, (1, size + before + after)).output_shape == (1, out)
 
 
-def test_pad_argument_lists_the_last_axis_first() -> None:
+def test_pad_tuple_lists_the_last_axis_first() -> None:
     # F.pad docs: (padding_left, padding_right, padding_top, padding_bottom, front, back)
-    assert pad_argument([(5, 6), (3, 4), (1, 2)]) == (1, 2, 3, 4, 5, 6)
+    assert fpad_flat([(5, 6), (3, 4), (1, 2)]) == (1, 2, 3, 4, 5, 6)
 
 
-# --- known answers -------------------------------------------------------------------------------
+# --- padding: known answers ----------------------------------------------------------------------
 
 
 def _conv(dims: int = 1, **kwargs):
@@ -96,14 +95,14 @@ def test_even_kernel_same_size_needs_an_explicit_pad() -> None:
     answer = solve_padding(_conv(2, kernel_size=4), (1, 3, 32, 32)[-2:], 32)
     assert answer.native is None
     assert answer.pads == ((1, 2), (1, 2))
-    assert pad_argument(answer.pads) == (1, 2, 1, 2)
+    assert fpad_flat(answer.pads) == (1, 2, 1, 2)
 
 
 def test_padding_per_axis_goes_into_the_pad_tuple_last_axis_first() -> None:
     # H: k=3 s=1 size kept → P=2, the layer's padding 1; W: k=2 s=1 → P=1, odd, explicit (0, 1)
     answer = solve_padding(_conv(2, kernel_size=(3, 2)), (10, 20), (10, 20))
     assert answer.pads == ((0, 0), (0, 1))
-    assert pad_argument(answer.pads) == (0, 1, 0, 0)
+    assert fpad_flat(answer.pads) == (0, 1, 0, 0)
     assert answer.padded_layer is not None
     assert answer.padded_layer.padding == (1, 0)
 
@@ -118,6 +117,21 @@ def test_pool_padding_respects_half_the_kernel() -> None:
     assert {o.total for o in answer.axes[0].options} == {6}
 
 
+def test_pool_window_is_read_as_pytorch_takes_it() -> None:
+    # AvgPool1d(2): stride None is the kernel, and an avg pool has no dilation;
+    # ⌊(15 + P − 2)/2⌋ + 1 = 8 ⇔ P ∈ {1, 2}: padding=1, or (0, 1) / (1, 0) explicitly
+    axis = solve_padding(make_spec("avgpool1d", kernel_size=2), 15, 8).axes[0]
+    assert (axis.kernel, axis.stride, axis.dilation) == (2, 2, 1)
+    assert [(o.before, o.after, o.native) for o in axis.options] == [
+        (1, 1, True),
+        (0, 1, False),
+        (1, 0, False),
+    ]
+    # TF 'SAME': ⌈15/2⌉ = 8, pad (8 − 1)·2 + 2 − 15 = 1 → (0, 1)
+    upper = axis.same[0]
+    assert (upper.before, upper.after, upper.output) == (0, 1, 8)
+
+
 def test_transposed_padding_and_output_padding() -> None:
     # (28−1)·2 − 2p + 3 + 1 + op = 56 ⇔ 2p − op = 2: (1, 0) only (op < 2)
     spec = make_spec("convtranspose1d", in_channels=1, out_channels=1, kernel_size=4, stride=2)
@@ -127,6 +141,24 @@ def test_transposed_padding_and_output_padding() -> None:
     spec = make_spec("convtranspose1d", in_channels=1, out_channels=1, kernel_size=3, dilation=3)
     options = solve_padding(spec, 5, 13).axes[0].options  # (5−1) + 6 + 1 + op = 13 → op 2
     assert [(o.before, o.output_padding, o.output_size_ok) for o in options] == [(0, 2, False)]
+
+
+def test_mixed_axes_keep_the_layers_own_padding_where_it_works() -> None:
+    # MaxPool k=3 s=2 ceil_mode: H 7 → 4 with padding=1 (⌈(7+2−3)/2⌉+1 = 4, last window starts
+    # at 6 < 7+1); W 10 → 7: ⌈(10+P−3)/2⌉+1 = 7 ⇔ P ∈ {4, 5}, beyond p ≤ 3//2: only an
+    # explicit pad. The recipe pads W only and keeps padding=(1, 0) on the pool.
+    spec = make_spec("maxpool2d", kernel_size=3, stride=2, ceil_mode=True)
+    answer = solve_padding(spec, (7, 10), (4, 7))
+    assert answer.native is None
+    assert answer.padded_layer is not None
+    assert answer.padded_layer.padding == (1, 0)
+    assert answer.pads is not None
+    assert answer.pads[0] == (0, 0)
+    b, a = answer.pads[1]
+    assert analyze(answer.padded_layer, (1, 7, 10 + b + a)).output_shape == (1, 4, 7)
+
+
+# --- inputs: known answers -----------------------------------------------------------------------
 
 
 def test_inputs_of_a_strided_conv() -> None:
@@ -148,7 +180,10 @@ def test_transposed_inputs_can_miss_and_name_the_nearest() -> None:
     assert [(r.output, r.input) for r in answer.axes[0].nearest] == [(55, 28), (57, 29)]
 
 
-def test_transpose_of_the_issue_example() -> None:
+# --- transpose: known answers --------------------------------------------------------------------
+
+
+def test_transpose_of_a_strided_conv_on_an_odd_input() -> None:
     # conv: ⌊(57 + 2 − 3)/2⌋ + 1 = 29; mirror: (29−1)·2 − 2 + 2 + 1 = 57 with output_padding 0;
     # PyTorch's output_size range is [57, 57 + 2 − 1]
     answer = solve_transpose(
@@ -189,6 +224,9 @@ def test_transpose_refuses_what_has_no_mirror() -> None:
         solve_transpose(make_spec("adaptiveavgpool2d", output_size=3), (1, 8, 9, 9))
 
 
+# --- layer search: known answers -----------------------------------------------------------------
+
+
 def test_layer_search_ranks_by_stride_then_kernel() -> None:
     # 224 → 56 needs stride 4 at least (stride 3 gives ≥ ⌊(224−7)/3⌋ + 1 = 73)
     answer = solve_layer("conv2d", 224, 56, limit=4)
@@ -202,6 +240,83 @@ def test_layer_search_upsampling_beyond_reach_names_the_nearest() -> None:
     answer = solve_layer("conv2d", 224, 300)
     assert not answer.solved
     assert answer.nearest == (230,)
+
+
+# --- refusals: the library names its own parameters, never a CLI flag or command ----------------
+
+REFUSALS = [
+    # (call, error type, the whole message)
+    (
+        lambda: solve_layer("conv2d", 224, 56, max_kernel=1000),
+        InputError,
+        "max_kernel: must be between 1 and 64, got 1000",
+    ),
+    (
+        lambda: solve_layer("conv2d", 224, 56, max_dilation=0),
+        InputError,
+        "max_dilation: must be between 1 and 16, got 0",
+    ),
+    (
+        lambda: solve_layer("conv2d", 0, 56),
+        InputError,
+        "input: must be between 1 and 1,099,511,627,776, got 0",
+    ),
+    (
+        lambda: solve_layer("conv2d", 224, 56, limit=0),
+        InputError,
+        "limit: must be between 1 and 1,000, got 0",
+    ),
+    (
+        lambda: solve_layer("convtranspose2d", 224, 56),
+        LayerError,
+        "kind: solve_layer searches Conv, MaxPool and AvgPool layers, not convtranspose2d; "
+        "for a transposed conv, solve_padding with a ConvTranspose2d",
+    ),
+    (
+        lambda: solve_transpose(
+            make_spec("convtranspose2d", in_channels=3, out_channels=8, kernel_size=3), (3, 9, 9)
+        ),
+        LayerError,
+        "forward: ConvTranspose2d has no transposed mirror here: give a Conv, MaxPool or "
+        "AvgPool (a ConvTranspose is undone by a Conv, which solve_layer finds)",
+    ),
+    (
+        lambda: solve_padding(make_spec("adaptivemaxpool1d", output_size=3), 9, 3),
+        LayerError,
+        "spec: AdaptiveMaxPool1d has no padding: its windows follow output_size",
+    ),
+    (
+        lambda: solve_inputs(make_spec("adaptiveavgpool2d", output_size=3), 3),
+        LayerError,
+        "spec: AdaptiveAvgPool2d gives its output_size for every input size; "
+        "there is nothing to solve",
+    ),
+    (
+        lambda: solve_padding(_conv(2, kernel_size=3), (1, 2, 3), 5),
+        InputError,
+        "input: needs one size or 2, got 3: (1, 2, 3)",
+    ),
+    (
+        lambda: solve_padding(_conv(2, kernel_size=3), (4, 0), 5),
+        InputError,
+        "input: sizes must be ≥ 1, got 4, 0",
+    ),
+    (
+        lambda: solve_inputs(_conv(1, kernel_size=3), 0),
+        InputError,
+        "target: sizes must be ≥ 1, got 0",
+    ),
+]
+
+
+@pytest.mark.parametrize(("call", "error", "message"), REFUSALS)
+def test_refusals_name_the_parameter(call, error, message) -> None:
+    with pytest.raises(error) as caught:
+        call()
+    assert str(caught.value) == message
+    assert isinstance(caught.value, ConvcalcError)
+    assert "--" not in message
+    assert "convcalc solve" not in message
 
 
 # --- properties: every answer is confirmed by the forward arithmetic ------------------------------
@@ -427,7 +542,11 @@ CLI_CASES = [
     (["transpose", "--from", "Conv2d(3, 16, 3)", "-i", "1,4,8,8"], 1, "in_channels"),
     (["layer", "-i", "224", "-t", "56", "--limit", "1"], 0, "kernel_size=1, stride=4"),
     (["layer", "-i", "224", "-t", "56", "--kind", "bogus2d"], 2, "unknown layer kind"),
-    (["layer", "-i", "224", "-t", "56", "--max-kernel", "1000"], 1, "max-kernel"),
+    (
+        ["layer", "-i", "224", "-t", "56", "--max-kernel", "1000"],
+        1,
+        "max_kernel: must be between 1 and 64",
+    ),
     (["layer", "-i", "8", "-t", "30"], 1, "nearest reachable: 14"),
 ]
 
@@ -435,10 +554,11 @@ CLI_CASES = [
 @pytest.mark.parametrize(("args", "code", "needle"), CLI_CASES)
 def test_cli(cli, args, code, needle) -> None:
     result = cli("solve", *args)
-    assert result.exit_code == code, result.output
-    assert needle in result.output
     if code:
-        assert "Traceback" not in result.output
+        assert_clean_error(result, code, needle)
+    else:
+        assert result.exit_code == 0, result.output
+        assert needle in result.stdout
 
 
 @pytest.mark.parametrize(
@@ -610,24 +730,9 @@ def test_explicit_pad_recipe_in_real_torch(kind, args, size, target) -> None:
     assert answer.pads is not None
     assert answer.padded_layer is not None
     x = torch.zeros(1, 1, *size)
-    padded = F.pad(x, pad_argument(answer.pads))
+    padded = F.pad(x, fpad_flat(answer.pads))
     layer = eval("torch.nn." + answer.padded_layer.torch_call(), {"torch": torch})
     assert tuple(layer(padded).shape[2:]) == target
     # and the named layer: nn.ZeroPad{d}d takes the same tuple
-    pad_layer = getattr(torch.nn, f"ZeroPad{spec.dims}d")(pad_argument(answer.pads))
+    pad_layer = getattr(torch.nn, f"ZeroPad{spec.dims}d")(fpad_flat(answer.pads))
     assert tuple(layer(pad_layer(x)).shape[2:]) == target
-
-
-def test_mixed_axes_keep_the_layers_own_padding_where_it_works() -> None:
-    # MaxPool k=3 s=2 ceil_mode: H 7 → 4 with padding=1 (⌈(7+2−3)/2⌉+1 = 4, last window starts
-    # at 6 < 7+1); W 10 → 7: ⌈(10+P−3)/2⌉+1 = 7 ⇔ P ∈ {4, 5}, beyond p ≤ 3//2: only an
-    # explicit pad. The recipe pads W only and keeps padding=(1, 0) on the pool.
-    spec = make_spec("maxpool2d", kernel_size=3, stride=2, ceil_mode=True)
-    answer = solve_padding(spec, (7, 10), (4, 7))
-    assert answer.native is None
-    assert answer.padded_layer is not None
-    assert answer.padded_layer.padding == (1, 0)
-    assert answer.pads is not None
-    assert answer.pads[0] == (0, 0)
-    b, a = answer.pads[1]
-    assert analyze(answer.padded_layer, (1, 7, 10 + b + a)).output_shape == (1, 4, 7)

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
 from rich.console import Group, RenderableType
 from rich.text import Text
 
+from convcalc.padding import explicit_pad
 from convcalc.render import fmt_shape, make_table
 from convcalc.solve import (
     InputsAnswer,
@@ -16,13 +17,18 @@ from convcalc.solve import (
     PaddingAxis,
     TransposeAnswer,
     layer_template,
-    pad_argument,
 )
 from convcalc.specs import MaxPool
 
 MAX_ROWS = 12  # per table; --json lists every one
 
-_T = TypeVar("_T")
+
+class _Named(Protocol):
+    @property
+    def name(self) -> str: ...
+
+
+_T = TypeVar("_T", bound=_Named)
 
 
 def _groups(axes: Sequence[_T], key: Callable[[_T], object]) -> list[tuple[list[str], _T]]:
@@ -30,7 +36,7 @@ def _groups(axes: Sequence[_T], key: Callable[[_T], object]) -> list[tuple[list[
     groups: dict[object, tuple[list[str], _T]] = {}
     for axis in axes:
         names, _ = groups.setdefault(key(axis), ([], axis))
-        names.append(getattr(axis, "name"))  # noqa: B009 - the generic axis type has a name
+        names.append(axis.name)
     return list(groups.values())
 
 
@@ -91,14 +97,7 @@ def padding_report(answer: PaddingAnswer, *, ascii_only: bool = False) -> Render
                 Text("(forward(x, output_size=...) reaches it too: output_padding < stride)")
             )
     elif answer.pads is not None and answer.padded_layer is not None:
-        pads = pad_argument(answer.pads)
-        dims = answer.spec.dims
-        if isinstance(answer.spec, MaxPool):  # max pooling pads with -inf, not zeros
-            layer = f"nn.ConstantPad{dims}d({pads}, float('-inf'))"
-            function = f"F.pad(x, {pads}, value=float('-inf'))"
-        else:
-            layer = f"nn.ZeroPad{dims}d({pads})"
-            function = f"F.pad(x, {pads})"
+        layer, function = explicit_pad(answer.pads, max_pool=isinstance(answer.spec, MaxPool))
         parts.append(_code(f"pad:   {layer}, or {function}"))
         parts.append(_code(f"layer: {layer_template(answer.padded_layer)}"))
         parts.append(Text("The pad tuple lists the last axis first: (before, after) of each axis."))
