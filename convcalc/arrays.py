@@ -4,7 +4,8 @@ An ARRAY is nested lists of numbers written as JSON or as a Python literal (`[[1
 `@path` (a JSON/literal text file or a `.npy` file) or `-` (stdin).  Text is read with
 `json`, then with `ast` restricted to lists, tuples and signed numbers: never evaluated.
 Integers stay exact (int64, or Python ints where int64 cannot hold them); any float makes
-the array float64.  Every problem is an InputError naming the argument (exit 1).
+the array float64.  Every problem is an InputError naming the argument (exit 1).  From
+Python, `to_array` reads nested lists the same way.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import ast
 import json
 import math
+import numbers
 import os
 import stat
 import sys
@@ -21,6 +23,7 @@ from typing import Any, BinaryIO
 import numpy as np
 
 from convcalc.errors import InputError
+from convcalc.notation import shape_text
 
 MAX_TEXT_BYTES = 16 * 2**20  # JSON text: ~2M numbers; bigger arrays belong in .npy
 MAX_LITERAL_BYTES = 2 * 2**20  # Python literal syntax goes through ast, ~50x JSON's memory
@@ -39,6 +42,33 @@ def read_array(text: str, name: str, *, stdin: BinaryIO | None = None) -> np.nda
     if text.startswith("@"):
         return _from_file(text[1:], name)
     return _from_text(text, name)
+
+
+def to_array(value: Any, name: str) -> np.ndarray:
+    """An array given from Python: nested lists (or tuples) of numbers are checked as ARRAY
+    text is; a NumPy array keeps its numbers as `run_layer` reads them (bool as int)."""
+    if isinstance(value, np.ndarray):
+        from convcalc.execute import as_numbers
+
+        return as_numbers(value, name)
+    return _to_array(_plain(value, name, 0), name)
+
+
+def _plain(value: Any, name: str, depth: int) -> Any:
+    """Python lists of Python numbers: what `_to_array` checks (anything else it names)."""
+    if isinstance(value, np.ndarray):
+        value = value.tolist()
+    if isinstance(value, list | tuple):
+        if depth > MAX_RANK:
+            raise _too_deep(name)
+        return [_plain(item, name, depth + 1) for item in value]
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, numbers.Integral):
+        return int(value)
+    if isinstance(value, numbers.Real):
+        return float(value)
+    return value
 
 
 def _from_file(path: str, name: str) -> np.ndarray:
@@ -300,7 +330,7 @@ def torch_input(x: np.ndarray, dims: int, torch_name: str) -> np.ndarray:
     raise InputError(
         f"input: {torch_name} takes an array of rank {dims} ({layout}), {dims + 1} "
         f"(C, {layout}) or {dims + 2} (N, C, {layout}), got rank {x.ndim} with shape "
-        f"{_shape_text(x.shape)}"
+        f"{shape_text(x.shape, 'python')}"
     )
 
 
@@ -312,7 +342,7 @@ def torch_weight(w: np.ndarray, dims: int, layout: str) -> np.ndarray:
         return w
     raise InputError(
         f"weight: needs rank {dims} (one channel in and out) or {dims + 2} {layout}, got "
-        f"rank {w.ndim} with shape {_shape_text(w.shape)}"
+        f"rank {w.ndim} with shape {shape_text(w.shape, 'python')}"
     )
 
 
@@ -322,13 +352,9 @@ def torch_bias(b: np.ndarray, out_channels: int) -> np.ndarray:
     if flat.ndim != 1 or flat.shape[0] != out_channels:
         raise InputError(
             f"bias: needs {out_channels} value{'s' if out_channels != 1 else ''} (one per "
-            f"output channel), got shape {_shape_text(b.shape)}"
+            f"output channel), got shape {shape_text(b.shape, 'python')}"
         )
     return flat
-
-
-def _shape_text(shape: tuple[int, ...]) -> str:
-    return "(" + ", ".join(map(str, shape)) + (",)" if len(shape) == 1 else ")")
 
 
 def json_output(array: np.ndarray) -> tuple[Any, Any, str]:

@@ -1,11 +1,13 @@
-"""The arithmetic behind `convcalc run` output elements, written out as sums (pure Python).
+"""The arithmetic behind `convcalc run` output elements, as records of numbers (pure Python).
 
-`out[1] = 1·2 + 2·3 + 3·4 = 20` for convolutions, with padded positions in parentheses; the
-scatter view for transposed convolutions (each input element's scaled kernel copy and where it
-lands); the window and its max, or its sum and divisor, for pools.  Values are recomputed here
-in exact Python arithmetic from nested lists, independently of the NumPy engine.
+For each explained output element: its terms (weight, input value, the input position read,
+whether that position is padding), bias, and for average pools the divisor and why PyTorch
+uses it.  A transposed convolution without chosen elements is explained as its scatter: each
+input element's scaled kernel copy and where it lands in the full output, which padding then
+crops.  Values are recomputed in exact Python arithmetic from nested lists, independently of
+the NumPy engine; `convcalc.render` writes the text.
 
-Coordinates are PyTorch's batched ones, (n, c, *spatial); `Layout` maps them back to the
+Coordinates are PyTorch's batched ones, (n, c, *spatial); `user_index` maps them back to the
 rank the user gave.
 """
 
@@ -16,68 +18,39 @@ import math
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Any
+from typing import Any, Literal
 
-from convcalc.arithmetic import LayerShape, adaptive_window
-from convcalc.specs import AdaptiveAvgPool, AvgPool, Conv, ConvTranspose, MaxPool, expand
+from convcalc.arithmetic import ChannelGroups, LayerShape, adaptive_window
+from convcalc.padding import source_index
+from convcalc.specs import AvgPool, Conv, ConvTranspose, MaxPool
 
 Number = int | float | Fraction
-DECIMALS = 6  # digits after the point for rationals that do not terminate sooner
-MAX_ELEMENTS = 12  # explained elements (or scattered input elements) when no --at is given
-MAX_TERMS = 12  # terms written out per sum; longer sums keep their first and last ones
+MAX_ELEMENTS = 12  # explained elements (or scattered input elements) unless `at` is given
 
-# Segment styles: the render layer maps them to rich styles; plain text ignores them.
-PAD, BIAS, VALUE, NOTE = "pad", "bias", "value", "note"
-Segment = tuple[str, str | None]
-
-
-def fmt_number(value: Number) -> str:
-    """Ints as they are; rationals as decimals (exact, or cut after DECIMALS digits and
-    marked '…'); floats with 6 significant digits."""
-    if isinstance(value, bool):
-        return str(int(value))
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, Fraction):
-        if value.denominator == 1:
-            return str(value.numerator)
-        sign = "-" if value < 0 else ""
-        scaled = abs(value) * 10**DECIMALS
-        digits = math.floor(scaled)
-        whole, frac = divmod(digits, 10**DECIMALS)
-        text = f"{sign}{whole}.{frac:0{DECIMALS}d}"
-        return text.rstrip("0").rstrip(".") if scaled == digits else text + "…"
-    if math.isnan(value):
-        return "nan"
-    if math.isinf(value):
-        return "inf" if value > 0 else "-inf"
-    text = f"{value:.6g}"
-    return text if any(c in text for c in ".e") else text + ".0"
-
-
-def exact_text(value: Number) -> str:
-    """Exact form for JSON: '7/2' for a rational, the number itself otherwise."""
-    if isinstance(value, Fraction) and value.denominator != 1:
-        return f"{value.numerator}/{value.denominator}"
-    return fmt_number(value) if isinstance(value, float) else str(value)
-
-
-@dataclass(frozen=True)
-class Layout:
-    """How many of PyTorch's leading (n, c) axes the user's arrays have: 0, 1 (c) or 2."""
-
-    lead: int
-
-    def index(self, n: int, c: int, pos: Sequence[int]) -> str:
-        head = ((n, c), (c,), ())[2 - self.lead] if self.lead else ()
-        return ", ".join(map(str, (*head, *pos)))
+# Why an average pool divides by what it does (AvgPool's divisor_override, count_include_pad).
+DivisorReason = Literal["divisor_override", "count_include_pad", "real_elements", "adaptive"]
 
 
 @dataclass(frozen=True)
 class Term:
-    weight: Number | None  # None for pools
+    """One input value an output element reads, times its weight (None for pools)."""
+
+    weight: Number | None
     value: Number
+    channel: int  # the input channel read
+    position: tuple[int, ...]  # spatial input position; outside the input where padded
     padded: bool
+    source: tuple[int, ...] | None  # the input position the value copies; None: a constant
+
+
+@dataclass(frozen=True)
+class Overhang:
+    """ceil_mode's last average window reaching past the right padding: only `kept` of its
+    `kernel` positions count."""
+
+    axis: str
+    kept: int
+    kernel: int
 
 
 @dataclass(frozen=True)
@@ -87,23 +60,58 @@ class Element:
     n: int
     c: int
     pos: tuple[int, ...]
-    op: str  # "sum", "max" or "mean"
+    op: Literal["sum", "max", "mean"]
     terms: tuple[Term, ...]
-    bias: Number | None
-    divisor: int | None
-    divisor_note: str
     value: Number
-    window: tuple[tuple[int, ...], ...]  # input positions per axis the window covers
+    window: tuple[tuple[int, ...], ...]  # input positions per axis (convs and pools)
     channels: tuple[int, ...]  # input channels read
+    bias: Number | None = None
+    divisor: int | None = None  # means only
+    divisor_reason: DivisorReason | None = None  # means only
+    overhang: tuple[Overhang, ...] = ()  # avg pools with ceil_mode
+
+
+@dataclass(frozen=True)
+class Scatter:
+    """A transposed convolution's input element x[n, in_channel, *position] times the kernel
+    slice feeding out_channel: the copy lands on `lands` (per axis) of the full output."""
+
+    n: int
+    in_channel: int
+    position: tuple[int, ...]
+    value: Number
+    out_channel: int
+    kernel: Any  # nested lists: weight[in_channel, out_channel mod out_per_group]
+    copy: Any  # value · kernel, nested lists
+    lands: tuple[range, ...]
+
+
+@dataclass(frozen=True)
+class Crop:
+    """The scatter's full output (per axis) and the part padding keeps: out = full[keep]."""
+
+    full: tuple[int, ...]
+    keep: tuple[range, ...]
+    output_padding: tuple[int, ...]
 
 
 @dataclass(frozen=True)
 class Explanation:
-    title: str
-    legend: str
-    lines: tuple[tuple[Segment, ...], ...]
-    elements: tuple[Element, ...]  # the explained elements (for the grid view)
-    note: str  # truncation, if any
+    shape: LayerShape
+    lead: int  # how many of PyTorch's leading (n, c) axes the user's arrays have: 0, 1 or 2
+    elements: tuple[Element, ...]  # explained output elements (none in the scatter view)
+    scatter: tuple[Scatter, ...]  # the scatter view: a transposed conv with no `at`
+    crop: Crop | None  # with the scatter view
+    more: int  # elements (or scattered input elements) not shown
+
+    def index(self, n: int, c: int, pos: Sequence[int]) -> tuple[int, ...]:
+        """A batched index (n, c, *pos) in the rank the user gave."""
+        return user_index(self.lead, n, c, pos)
+
+
+def user_index(lead: int, n: int, c: int, pos: Sequence[int]) -> tuple[int, ...]:
+    head = ((), (c,), (n, c))[lead]
+    return (*head, *pos)
 
 
 def _get(array: Any, index: Sequence[int]) -> Any:
@@ -112,29 +120,13 @@ def _get(array: Any, index: Sequence[int]) -> Any:
     return array
 
 
-def _pad_index(i: int, size: int, mode: str) -> int | None:
-    """Source index of padded position i under padding_mode; None where it is a zero."""
-    if 0 <= i < size:
-        return i
-    if mode == "reflect":
-        i = -i if i < 0 else 2 * (size - 1) - i
-        return i
-    if mode == "replicate":
-        return min(max(i, 0), size - 1)
-    if mode == "circular":
-        return i % size
-    return None
-
-
-def _dot(terms: Sequence[Term]) -> Number:
-    total: Any = 0
-    for term in terms:
-        total += term.weight * term.value  # type: ignore[operator]
-    return total  # type: ignore[no-any-return]
-
-
 def _product(sizes: Sequence[int]) -> Iterator[tuple[int, ...]]:
     return itertools.product(*(range(s) for s in sizes))
+
+
+def _groups(shape: LayerShape) -> ChannelGroups:
+    assert shape.channels is not None  # convs always have channel groups
+    return shape.channels
 
 
 # --- one element --------------------------------------------------------------------------
@@ -145,31 +137,31 @@ def _conv_element(
 ) -> Element:
     spec = shape.spec
     assert isinstance(spec, Conv)
+    windows = shape.windows
     spatial = shape.input_shape[-spec.dims :]
-    kernel = expand(spec.kernel_size, spec.dims)
-    per_group_in = spec.in_channels // spec.groups
-    group = c // (spec.out_channels // spec.groups)
-    channels = tuple(range(group * per_group_in, (group + 1) * per_group_in))
-    terms = []
-    for ci_local, ci in enumerate(channels):
-        for k in _product(kernel):
-            where = [
-                o * a.stride + kk * a.dilation - a.padding[0]  # type: ignore[operator]
-                for o, kk, a in zip(pos, k, shape.axes, strict=True)
-            ]
-            sources = [
-                _pad_index(i, s, spec.padding_mode) for i, s in zip(where, spatial, strict=True)
-            ]
-            padded = any(not 0 <= i < s for i, s in zip(where, spatial, strict=True))
-            value = 0 if None in sources else _get(x, (n, ci, *sources))  # type: ignore[arg-type]
-            terms.append(Term(_get(w, (c, ci_local, *k)), value, padded))
-    total = _dot(terms)
-    b = None if bias is None else bias[c]
+    channels = _groups(shape).inputs_of(c)
     window = tuple(
-        tuple(o * a.stride + kk * a.dilation - a.padding[0] for kk in range(kernel[i]))  # type: ignore[operator]
-        for i, (o, a) in enumerate(zip(pos, shape.axes, strict=True))
+        tuple(o * a.stride + k * a.dilation - a.padding[0] for k in range(a.kernel))
+        for o, a in zip(pos, windows, strict=True)
     )
-    return Element(n, c, pos, "sum", tuple(terms), b, None, "", total + (b or 0), window, channels)
+    terms = []
+    total: Any = 0
+    for ci_local, ci in enumerate(channels):
+        for k in _product([a.kernel for a in windows]):
+            where = tuple(axis[kk] for axis, kk in zip(window, k, strict=True))
+            sources = [
+                source_index(i, s, spec.padding_mode) for i, s in zip(where, spatial, strict=True)
+            ]
+            source = tuple(i for i in sources if i is not None)
+            inside = len(source) == len(sources)
+            value = _get(x, (n, ci, *source)) if inside else 0
+            weight = _get(w, (c, ci_local, *k))
+            total += weight * value
+            padded = any(not 0 <= i < s for i, s in zip(where, spatial, strict=True))
+            terms.append(Term(weight, value, ci, where, padded, source if inside else None))
+    b = None if bias is None else bias[c]
+    value = total + (b or 0)
+    return Element(n, c, pos, "sum", tuple(terms), value, window, tuple(channels), bias=b)
 
 
 def _transposed_element(
@@ -177,26 +169,27 @@ def _transposed_element(
 ) -> Element:
     spec = shape.spec
     assert isinstance(spec, ConvTranspose)
-    spatial = shape.input_shape[-spec.dims :]
-    kernel = expand(spec.kernel_size, spec.dims)
-    per_group_out = spec.out_channels // spec.groups
-    per_group_in = spec.in_channels // spec.groups
-    group, co_local = divmod(c, per_group_out)
-    channels = tuple(range(group * per_group_in, (group + 1) * per_group_in))
+    windows = shape.windows
+    groups = _groups(shape)
+    co_local = c % groups.out_per_group
+    channels = groups.inputs_of(c)
     terms = []
+    total: Any = 0
     for ci in channels:
-        for i in _product(spatial):
+        for i in _product(shape.input_shape[-spec.dims :]):
             k = []
-            for ii, o, a in zip(i, pos, shape.axes, strict=True):
-                offset = o + a.padding[0] - ii * a.stride  # type: ignore[operator]
-                if offset < 0 or offset % a.dilation:  # type: ignore[operator]
+            for ii, o, a in zip(i, pos, windows, strict=True):
+                offset = o + a.padding[0] - ii * a.stride
+                if offset < 0 or offset % a.dilation:
                     break
-                k.append(offset // a.dilation)  # type: ignore[operator]
-            if len(k) == spec.dims and all(kk < ks for kk, ks in zip(k, kernel, strict=True)):
-                terms.append(Term(_get(w, (ci, co_local, *k)), _get(x, (n, ci, *i)), False))
-    total = _dot(terms)
+                k.append(offset // a.dilation)
+            if len(k) == spec.dims and all(kk < a.kernel for kk, a in zip(k, windows, strict=True)):
+                weight, value = _get(w, (ci, co_local, *k)), _get(x, (n, ci, *i))
+                total += weight * value
+                terms.append(Term(weight, value, ci, i, False, i))
     b = None if bias is None else bias[c]
-    return Element(n, c, pos, "sum", tuple(terms), b, None, "", total + (b or 0), (), channels)
+    value = total + (b or 0)
+    return Element(n, c, pos, "sum", tuple(terms), value, (), tuple(channels), bias=b)
 
 
 def _pool_element(shape: LayerShape, x: Any, n: int, c: int, pos: tuple[int, ...]) -> Element:
@@ -205,52 +198,61 @@ def _pool_element(shape: LayerShape, x: Any, n: int, c: int, pos: tuple[int, ...
     ranges: list[list[int]] = []
     real: list[list[int]] = []
     counted = 1
-    note = ""
-    if isinstance(spec, AdaptiveAvgPool) or not isinstance(spec, MaxPool | AvgPool):
+    overhang = []
+    if not shape.sliding:  # adaptive pools: windows of varying size, never padded
         for o, s, a in zip(pos, spatial, shape.axes, strict=True):
             start, end = adaptive_window(s, a.output, o)
             ranges.append(list(range(start, end)))
             real.append(ranges[-1])
     else:
-        cut = []
-        for o, s, a in zip(pos, spatial, shape.axes, strict=True):
-            start = o * a.stride - a.padding[0]  # type: ignore[operator]
+        for o, s, a in zip(pos, spatial, shape.windows, strict=True):
+            start = o * a.stride - a.padding[0]
             if isinstance(spec, MaxPool):
-                span = [start + kk * a.dilation for kk in range(a.kernel)]  # type: ignore[arg-type, operator]
+                span = [start + k * a.dilation for k in range(a.kernel)]
             else:
                 # avg: positions past the right padding (ceil_mode's overhang) never count
-                end = min(start + a.kernel, s + a.padding[1])  # type: ignore[operator]
+                end = min(start + a.kernel, s + a.padding[1])
                 span = list(range(start, end))
                 counted *= len(span)
-                if len(span) < a.kernel:  # type: ignore[operator]
-                    cut.append(f"{a.name} {len(span)} of {a.kernel}")
+                if len(span) < a.kernel:
+                    overhang.append(Overhang(a.name, len(span), a.kernel))
             ranges.append([i for i in span if -a.padding[0] <= i < s + a.padding[1]])
             real.append([i for i in span if 0 <= i < s])
-        if cut:
-            note = "ceil_mode overhang cut " + ", ".join(cut)
     terms = []
     pad_value: Number = float("-inf") if isinstance(spec, MaxPool) else 0
     for i in itertools.product(*ranges):
         inside = all(0 <= ii < s for ii, s in zip(i, spatial, strict=True))
-        terms.append(Term(None, _get(x, (n, c, *i)) if inside else pad_value, not inside))
+        value = _get(x, (n, c, *i)) if inside else pad_value
+        terms.append(Term(None, value, c, i, not inside, i if inside else None))
     window = tuple(tuple(r) for r in ranges)
-    if isinstance(spec, MaxPool) or not isinstance(spec, AvgPool | AdaptiveAvgPool):
+    if spec.family in ("maxpool", "adaptivemaxpool"):
         values = [t.value for t in terms]
         nan = next((v for v in values if isinstance(v, float) and math.isnan(v)), None)
-        value = nan if nan is not None else max(values)
-        return Element(n, c, pos, "max", tuple(terms), None, None, note, value, window, (c,))
+        top = nan if nan is not None else max(values)
+        return Element(n, c, pos, "max", tuple(terms), top, window, (c,))
     total: Number = sum((t.value for t in terms), 0)
+    reason: DivisorReason
     if isinstance(spec, AvgPool) and spec.divisor_override is not None:
-        divisor, why = spec.divisor_override, "divisor_override"
+        divisor, reason = spec.divisor_override, "divisor_override"
     elif isinstance(spec, AvgPool) and spec.count_include_pad:
-        divisor, why = counted, "window incl. padding"
+        divisor, reason = counted, "count_include_pad"
     else:
         divisor = math.prod(len(r) for r in real)
-        why = "real elements" if isinstance(spec, AvgPool) else "adaptive window"
-    plain_window = not note and not any(t.padded for t in terms) and why != "divisor_override"
-    note = "" if plain_window else "; ".join(filter(None, [f"divisor {divisor}: {why}", note]))
-    value = total / divisor if isinstance(total, float) else Fraction(total, divisor)
-    return Element(n, c, pos, "mean", tuple(terms), None, divisor, note, value, window, (c,))
+        reason = "real_elements" if isinstance(spec, AvgPool) else "adaptive"
+    mean = total / divisor if isinstance(total, float) else Fraction(total, divisor)
+    return Element(
+        n,
+        c,
+        pos,
+        "mean",
+        tuple(terms),
+        mean,
+        window,
+        (c,),
+        divisor=divisor,
+        divisor_reason=reason,
+        overhang=tuple(overhang),
+    )
 
 
 def element(shape: LayerShape, x: Any, w: Any, bias: Any, index: tuple[int, ...]) -> Element:
@@ -265,107 +267,32 @@ def element(shape: LayerShape, x: Any, w: Any, bias: Any, index: tuple[int, ...]
     return _pool_element(shape, x, n, c, pos)
 
 
-# --- text -----------------------------------------------------------------------------------
+# --- the scatter view of a transposed convolution ------------------------------------------
 
 
-def _term_segments(term: Term) -> list[Segment]:
-    value = fmt_number(term.value)
-    shown: Segment = (f"({value})", PAD) if term.padded else (value, None)
-    if term.weight is None:
-        return [shown]
-    return [(f"{fmt_number(term.weight)}·", None), shown]
-
-
-def element_line(e: Element, layout: Layout) -> tuple[Segment, ...]:
-    """`out[1] = 1·2 + 2·3 + 3·4 = 20`, `out[0, 0] = max(1, 0, 3, 4) = 4`, ..."""
-    parts: list[Segment] = [(f"out[{layout.index(e.n, e.c, e.pos)}] = ", None)]
-    terms = list(e.terms)
-    shown: list[Term | None] = list(terms)
-    if len(terms) > MAX_TERMS:
-        shown = [*terms[: MAX_TERMS - 2], None, *terms[-2:]]
-    joiner = " + " if e.op != "max" else ", "
-    body: list[Segment] = []
-    for i, term in enumerate(shown):
-        if i:
-            body.append((joiner, None))
-        if term is None:
-            body.append((f"… {len(terms) - MAX_TERMS + 2} more …", NOTE))
-        else:
-            body.extend(_term_segments(term))
-    if e.op == "sum":
-        parts += body or [("0 (no input reaches it)", NOTE)]
-        if e.bias is not None:
-            parts += [(" + ", None), (fmt_number(e.bias), BIAS), (" (bias)", BIAS)]
-    elif e.op == "max":
-        parts += [("max(", None), *body, (")", None)]
-    else:
-        parts += [("(", None), *body, (f") / {e.divisor}", None)]
-    parts += [(" = ", None), (fmt_number(e.value), VALUE)]
-    if e.divisor_note:
-        parts.append((f"   [{e.divisor_note}]", NOTE))
-    return tuple(parts)
-
-
-def plain(line: Sequence[Segment]) -> str:
-    return "".join(text for text, _ in line)
-
-
-def _legend(shape: LayerShape) -> str:
-    spec = shape.spec
-    if isinstance(spec, ConvTranspose):
-        return "sums of weight·input over every input element whose kernel copy lands here"
-    pads = any(a.padding != (0, 0) for a in shape.axes)
-    if isinstance(spec, Conv):
-        mode = "zeros" if spec.padding_mode == "zeros" else f"{spec.padding_mode} copies"
-        return "weight·input" + (f"; (v) = padding ({mode})" if pads else "")
-    if isinstance(spec, MaxPool):
-        return "window values" + ("; (-inf) = padding, never the max" if pads else "")
-    if isinstance(spec, AvgPool):
-        return "window sum / divisor" + ("; (0) = zero padding" if pads else "")
-    return "adaptive window [⌊i·in/out⌋, ⌈(i+1)·in/out⌉) per axis"
-
-
-def _scatter_lines(
-    shape: LayerShape, x: Any, w: Any, layout: Layout, limit: int
-) -> tuple[list[tuple[Segment, ...]], int]:
+def _scatter(shape: LayerShape, x: Any, w: Any, limit: int) -> tuple[list[Scatter], int]:
     """Each input element times its kernel slice, and where the copy lands in the full
-    (uncropped) output; padding then crops the full output."""
+    (uncropped) output; the second number counts the copies left out."""
     spec = shape.spec
-    assert isinstance(spec, ConvTranspose)
+    windows = shape.windows
+    groups = _groups(shape)
     spatial = shape.input_shape[-spec.dims :]
     batch = shape.input_shape[0] if shape.batched else 1
-    per_group_out = spec.out_channels // spec.groups
-    per_group_in = spec.in_channels // spec.groups
-    lines: list[tuple[Segment, ...]] = []
-    total = batch * spec.in_channels * math.prod(spatial) * per_group_out
-    for n, ci, i in itertools.product(range(batch), range(spec.in_channels), _product(spatial)):
-        group = ci // per_group_in
-        for co_local in range(per_group_out):
-            if len(lines) == limit:
-                return lines, total - limit
-            co = group * per_group_out + co_local
+    copies: list[Scatter] = []
+    total = batch * groups.in_channels * math.prod(spatial) * groups.out_per_group
+    for n, ci, i in itertools.product(range(batch), range(groups.in_channels), _product(spatial)):
+        outputs = groups.outputs_of(ci)
+        for co in outputs:
+            if len(copies) == limit:
+                return copies, total - limit
             value = _get(x, (n, ci, *i))
-            kernel = _get(w, (ci, co_local))
-            lands = ", ".join(
-                _slice(ii * a.stride, a.kernel, a.dilation)  # type: ignore[arg-type, operator]
-                for ii, a in zip(i, shape.axes, strict=True)
+            kernel = _get(w, (ci, co - outputs.start))
+            lands = tuple(
+                range(ii * a.stride, ii * a.stride + a.effective_kernel, a.dilation)
+                for ii, a in zip(i, windows, strict=True)
             )
-            copy = _scale(kernel, value)
-            where = f"full[{layout.index(n, co, ())}{', ' if layout.lead else ''}{lands}]"
-            lines.append(
-                (
-                    (f"x[{layout.index(n, ci, i)}] = {fmt_number(value)}: ", None),
-                    (f"{fmt_number(value)}·{_nested(kernel)} = ", None),
-                    (_nested(copy), VALUE),
-                    (f" → {where}", None),
-                )
-            )
-    return lines, 0
-
-
-def _slice(start: int, kernel: int, dilation: int) -> str:
-    stop = start + dilation * (kernel - 1) + 1
-    return f"{start}:{stop}" + (f":{dilation}" if dilation > 1 else "")
+            copies.append(Scatter(n, ci, i, value, co, kernel, _scale(kernel, value), lands))
+    return copies, 0
 
 
 def _scale(kernel: Any, value: Number) -> Any:
@@ -374,26 +301,15 @@ def _scale(kernel: Any, value: Number) -> Any:
     return kernel * value
 
 
-def _nested(value: Any) -> str:
-    if isinstance(value, list):
-        return "[" + ", ".join(_nested(v) for v in value) + "]"
-    return fmt_number(value)
-
-
-def _crop_line(shape: LayerShape, layout: Layout) -> tuple[Segment, ...]:
-    full = " × ".join(
-        str((a.input - 1) * a.stride + a.dilation * (a.kernel - 1) + 1 + a.output_padding)  # type: ignore[operator]
-        for a in shape.axes
+def _crop(shape: LayerShape) -> Crop:
+    windows = shape.windows
+    return Crop(
+        full=tuple(
+            (a.input - 1) * a.stride + a.effective_kernel + a.output_padding for a in windows
+        ),
+        keep=tuple(range(a.padding[0], a.padding[0] + a.output) for a in windows),
+        output_padding=tuple(a.output_padding for a in windows),
     )
-    keep = ", ".join(f"{a.padding[0]}:{a.padding[0] + a.output}" for a in shape.axes)
-    cropped = any(a.padding[0] for a in shape.axes)
-    keep = f"…, {keep}" if layout.lead else keep
-    text = f"the copies sum to the full output ({full})" + (
-        f"; padding crops it: out = full[{keep}]" if cropped else " = out"
-    )
-    if any(a.output_padding for a in shape.axes):
-        text += " (output_padding extends the end)"
-    return ((text, NOTE),)
 
 
 def explain(
@@ -401,44 +317,28 @@ def explain(
     x: Any,
     w: Any,
     bias: Any,
-    layout: Layout,
+    lead: int,
     at: Sequence[tuple[int, ...]] | None = None,
     limit: int = MAX_ELEMENTS,
 ) -> Explanation:
     """Explain the output elements `at` (batched PyTorch indexes), or the first `limit`.
 
-    `x` is (N, C, *spatial) nested lists, `w` and `bias` in PyTorch's layouts (or None).
-    Without `at`, a transposed convolution is shown as its scatter view instead.
+    `x` is (N, C, *spatial) nested lists, `w` and `bias` in PyTorch's layouts (or None);
+    `lead` is how many of the leading (n, c) axes the user's arrays have.  Without `at`, a
+    transposed convolution is explained as its scatter.
     """
-    spec = shape.spec
+    if at is None and isinstance(shape.spec, ConvTranspose):
+        copies, more = _scatter(shape, x, w, limit)
+        return Explanation(shape, lead, (), tuple(copies), _crop(shape), more)
     output = shape.output_shape if shape.batched else (1, *shape.output_shape)
-    lines: list[tuple[Segment, ...]] = []
-    elements: list[Element] = []
-    more = 0
-    if at is None and isinstance(spec, ConvTranspose):
-        lines, more = _scatter_lines(shape, x, w, layout, limit)
-        lines.append(_crop_line(shape, layout))
-        first = next(_product(output), None)
-        if first is not None:
-            elements.append(element(shape, x, w, bias, first))
+    if at is None:
+        wanted = list(itertools.islice(_product(output), limit))
+        more = math.prod(output) - len(wanted)
     else:
-        wanted = list(at) if at is not None else list(itertools.islice(_product(output), limit))
-        if at is None:
-            more = math.prod(output) - len(wanted)
-        elif len(wanted) > limit:
-            wanted, more = wanted[:limit], len(wanted) - limit
-        for index in wanted:
-            elements.append(element(shape, x, w, bias, index))
-            lines.append(element_line(elements[-1], layout))
-    what = "input elements" if at is None and isinstance(spec, ConvTranspose) else "elements"
-    note = f"… {more:,} more {what}; choose one with --at" if more else ""
-    return Explanation(spec.torch_call(), _legend(shape), tuple(lines), tuple(elements), note)
-
-
-def explain_text(explanation: Explanation) -> list[str]:
-    """Plain lines for --json and pipes."""
-    lines = [plain(line) for line in explanation.lines]
-    return lines + ([explanation.note] if explanation.note else [])
+        wanted = list(at)[:limit]
+        more = len(at) - len(wanted)
+    elements = tuple(element(shape, x, w, bias, index) for index in wanted)
+    return Explanation(shape, lead, elements, (), None, more)
 
 
 @dataclass(frozen=True)
@@ -461,7 +361,7 @@ def padded_plane(shape: LayerShape, x: Any, chosen: Element, c: int) -> Plane | 
     it; None when the window is too large to draw."""
     spec = shape.spec
     height, width = shape.input_shape[-2:]
-    (top, bottom), (left, right) = (a.padding for a in shape.axes)
+    (top, bottom), (left, right) = shape.padding
     if len(chosen.window) != 2 or not all(chosen.window):
         return None
     spans = []
@@ -478,7 +378,7 @@ def padded_plane(shape: LayerShape, x: Any, chosen: Element, c: int) -> Plane | 
     for r in spans[0]:
         row = []
         for col in spans[1]:
-            sr, sc = _pad_index(r, height, mode), _pad_index(col, width, mode)
+            sr, sc = source_index(r, height, mode), source_index(col, width, mode)
             padded = not (0 <= r < height and 0 <= col < width)
             value = pad_value if sr is None or sc is None else _get(x, (chosen.n, c, sr, sc))
             row.append((value, padded))

@@ -1,4 +1,5 @@
-"""`convcalc run` end to end through the real entry point: seed answers, torch, errors, render."""
+"""`convcalc run` end to end through the real entry point (seed answers, torch, errors), and
+`convcalc.runs.run`, the library function behind it."""
 
 from __future__ import annotations
 
@@ -9,11 +10,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import require_torch
+from conftest import assert_clean_error, require_torch
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from convcalc.explain import fmt_number
+from convcalc.errors import ConvcalcError, InputError, LayerError
+from convcalc.notation import number_text
+from convcalc.runs import run
 
 # Seed notes (shared/seeds, with SEED-ERRATA.md): (args, output) in the user's own rank.
 SEED_RUNS = [
@@ -232,14 +235,7 @@ ERRORS = [
 
 @pytest.mark.parametrize(("args", "code", "needle"), ERRORS)
 def test_errors(cli, args: list[str], code: int, needle: str) -> None:
-    result = cli("run", *args)
-    assert result.exit_code == code, result.output
-    assert needle in result.stderr
-    assert "Traceback" not in result.output
-    assert "internal error" not in result.output
-    if code == 1:
-        assert result.stderr.count("\n") == 1
-        assert result.stdout == ""
+    assert_clean_error(cli("run", *args), code, needle, one_line=code == 1)
 
 
 def test_hostile_input_runs_nothing(cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -247,15 +243,14 @@ def test_hostile_input_runs_nothing(cli, tmp_path: Path, monkeypatch: pytest.Mon
     result = cli(
         "run", "conv1d", "-i", "[__import__('pathlib').Path('pwned').touch()]", "-w", "[1]"
     )
-    assert result.exit_code == 1
+    assert_clean_error(result, 1, "input: a call")
     assert not (tmp_path / "pwned").exists()
 
 
 def test_pickled_npy_is_refused(cli, tmp_path: Path) -> None:
     np.save(tmp_path / "x.npy", np.array([[1], "a"], dtype=object), allow_pickle=True)
     result = cli("run", "conv1d", "-i", f"@{tmp_path / 'x.npy'}", "-w", "[1]")
-    assert result.exit_code == 1
-    assert "allow_pickle=False" in result.stderr
+    assert_clean_error(result, 1, "allow_pickle=False")
 
 
 # --- PyTorch ---------------------------------------------------------------------------------
@@ -383,7 +378,7 @@ def test_output_shape_and_explanations_agree(cli, args: list[str]) -> None:
         index = tuple(int(i) for i in line[4 : line.index("]")].split(","))
         value = line.rsplit(" = ", 1)[1].split()[0]
         cell = output[index]
-        assert fmt_number(Fraction(cell)) == value
+        assert number_text(Fraction(cell)) == value
 
 
 def _cli_stdout(cli, *args: str) -> str:
@@ -392,7 +387,7 @@ def _cli_stdout(cli, *args: str) -> str:
     return result.stdout
 
 
-# --- regressions found in review: each of these once ended in "internal error" ---------------
+# --- extreme values, a directory, legacy encodings: each once ended in "internal error" -------
 
 
 def test_json_of_an_int_max_pool_window_in_padding_is_int64_min(cli) -> None:
@@ -437,9 +432,7 @@ def test_json_of_a_rational_beyond_float_range(cli) -> None:
 
 def test_a_directory_as_array_file_is_refused_cleanly(cli, tmp_path) -> None:
     result = cli("run", "maxpool1d", "-i", f"@{tmp_path}", "-k", "2")
-    assert result.exit_code == 1
-    assert "is not a regular file" in result.stderr
-    assert "internal error" not in result.stderr
+    assert_clean_error(result, 1, "is not a regular file", one_line=True)
 
 
 @pytest.mark.parametrize("encoding", ["cp1252", "ascii"])
@@ -464,3 +457,113 @@ def test_a_legacy_encoding_on_stdout_does_not_crash(encoding: str, args: list[st
     if "--json" in args:  # escapes keep the JSON lossless
         formula = json.loads(done.stdout)["formulas"][0]
         assert formula.startswith("⌊(8 + 0 + 0")
+
+
+# --- the Python API: convcalc.runs.run ---------------------------------------------------------
+
+# Seed notes again, through the library: (kind, input, weight, PyTorch arguments, output).
+LIBRARY_SEEDS = [
+    ("conv1d", [1, 2, 3, 4], [1, 2, 3], {}, [14, 20]),
+    # errata: padding 0 gives the 3×3 sum of scaled copies; padding 1 crops it to its centre
+    (
+        "convtranspose2d",
+        [[0, 1], [2, 3]],
+        [[4, 1], [2, 3]],
+        {"padding": 0},
+        [[0, 4, 1], [8, 16, 6], [4, 12, 9]],
+    ),
+    ("convtranspose2d", [[0, 1], [2, 3]], [[4, 1], [2, 3]], {"padding": 1}, [[16]]),
+    (
+        "maxpool2d",
+        [[1, 0, 3, 5], [3, 4, 2, 2], [1, 3, 3, 9], [5, 7, 8, 4]],
+        None,
+        {"kernel_size": 2},
+        [[4, 5], [7, 9]],
+    ),
+]
+
+
+@pytest.mark.parametrize(("kind", "x", "w", "args", "expected"), LIBRARY_SEEDS)
+def test_library_seed_examples(kind: str, x: list, w: list | None, args: dict, expected) -> None:
+    result = run(kind, x, w, **args)
+    assert result.output.tolist() == expected
+    assert result.output_shape == np.shape(expected)
+    assert result.input_shape == np.shape(x)
+
+
+def test_library_result_holds_the_layer_and_the_cli_json() -> None:
+    # out = 1·x0 + 10·x1 + 5 at positions 0 and 2; position 3 is never read
+    result = run("conv1d", [[1, 2, 3, 4], [5, 6, 7, 8]], [[[1], [10]]], [5], stride=2)
+    assert result.spec.torch_call() == "Conv1d(2, 1, kernel_size=(1,), stride=2)"
+    assert result.shape.output_shape == (1, 2)
+    assert (result.input_shape, result.weight_shape, result.lead) == ((2, 4), (1, 2, 1), 1)
+    assert result.output.tolist() == [[56, 78]]
+    assert result.warnings == ("axis L: stride 2 leaves the last 1 of 4 input elements unused",)
+    assert (result.explanation, result.at, result.planes) == (None, None, ())
+    data = result.to_json()
+    assert list(data) == [
+        "kind", "layer", "input_shape", "weight_shape", "output_shape", "dtype", "output",
+        "warnings",
+    ]  # fmt: skip
+    assert data["weight_shape"] == [1, 2, 1]
+    # rationals add "exact" before the warnings
+    data = run("avgpool1d", [1, 2], kernel_size=2).to_json()
+    assert (data["dtype"], data["exact"], list(data)[-2:]) == (
+        "rational",
+        ["3/2"],
+        ["exact", "warnings"],
+    )
+
+
+def test_library_takes_numpy_arrays_and_keeps_engine_warnings() -> None:
+    result = run("conv1d", np.array([1.5, 2.5], dtype=np.float32), np.array([2, 2]))
+    assert result.output.tolist() == [8.0]
+    # beyond int64: exact in Python ints, with the engine's SlowPathWarning as a warning
+    big = run("conv1d", [2**62, 2**62], [3, 3])
+    assert big.output.tolist() == [6 * 2**62]
+    assert any("beyond int64" in w for w in big.warnings)
+
+
+def test_library_at_and_explain() -> None:
+    # two output channels at spatial position 1: one element per channel
+    result = run("conv1d", [[1, 2, 3]], [[[1]], [[2]]], at=1)
+    assert result.at == ((0, 0, 1), (0, 1, 1))
+    assert result.explanation is not None
+    assert [e.value for e in result.explanation.elements] == [2, 4]
+    # all indexes, negative from the end; an int for one axis
+    assert run("conv1d", [[1, 2, 3]], [[[1]], [[2]]], at=(1, -1)).at == ((0, 1, 2),)
+    assert run("maxpool1d", [1, 2, 3, 4], kernel_size=2, at=-1).at == ((0, 0, 1),)
+    # explain: the first elements; 2-D: the padded input planes around the first window
+    result = run("maxpool2d", [[1, 2], [3, 4]], kernel_size=2, padding=1, explain=True)
+    assert result.explanation is not None
+    assert [e.value for e in result.explanation.elements] == [1, 2, 3, 4]
+    assert [p.channel for p in result.planes] == [0]
+
+
+LIBRARY_ERRORS = [
+    # the CLI's messages, as ConvcalcError subclasses (ValueErrors)
+    (("conv1d", [[1, 2], [3]], [1]), {}, InputError, "input: ragged nested lists"),
+    (("conv1d", [True, 1], [1]), {}, InputError, "input: found a boolean"),
+    (("conv1d", [[1, 2, 3]], [[[1], [1]]]), {}, InputError, "expects 2 input channels"),
+    (("conv1d", [1, 2, 3], [[[1]], [[1]]]), {}, InputError, "2 output channels cannot fit"),
+    (("conv1d", [1, 2], [1, 2, 3]), {}, LayerError, "kernel_size: on axis L"),
+    (("conv1d", [1, 2, 3], [1]), {"stride": 0}, LayerError, "stride: must be ≥ 1, got 0"),
+    (("maxpool1d", [1, 2, 3]), {"kernel_size": 2, "at": 5}, InputError, "at: index 5 is out"),
+    (("conv9d", [1]), {}, LayerError, "unknown layer kind 'conv9d'"),
+    # what only Python callers can get wrong
+    (("conv1d", [1, 2]), {}, InputError, "weight: Conv1d needs a weight array"),
+    (("conv1d", [1, 2], [1]), {"kernel_size": 1}, LayerError, "kernel_size: comes from the"),
+    (("conv1d", [1, 2], [1]), {"bias": True}, InputError, "bias: give the bias values"),
+    (("conv1d", [1, 2], [1]), {"groups": "2"}, LayerError, "groups: must be an int, got '2'"),
+    (("maxpool1d", [1, 2], [1]), {"kernel_size": 1}, InputError, "weight: MaxPool1d has no"),
+    (("maxpool1d", [1, 2]), {"kernel_size": 1, "at": "0"}, InputError, "at: expected integer"),
+    (("maxpool1d", [1, 2]), {"kernel_size": 1, "groups": 2}, LayerError, "groups"),
+]
+
+
+@pytest.mark.parametrize(("args", "options", "error", "message"), LIBRARY_ERRORS)
+def test_library_errors(args: tuple, options: dict, error: type, message: str) -> None:
+    with pytest.raises(error, match=message) as caught:
+        run(*args, **options)
+    assert isinstance(caught.value, ConvcalcError)
+    assert "\n" not in str(caught.value)

@@ -3,22 +3,13 @@
 from __future__ import annotations
 
 import inspect
-from typing import TYPE_CHECKING, Annotated, Any, Optional
+from typing import Annotated, Any, Optional
 
 import typer
 
-from convcalc.commands.layer_options import (
-    JSON_OPTION,
-    build_spec,
-    layer_command,
-    parse_ints,
-    spec_args,
-)
+from convcalc.commands.layer_options import JSON_OPTION, layer_command, parse_ints, spec_args
 from convcalc.commands.output import print_json, print_report
 from convcalc.kinds import FAMILY_PREFIX, torch_name
-
-if TYPE_CHECKING:
-    from convcalc.arithmetic import LayerShape
 
 app = typer.Typer(
     name="run",
@@ -62,10 +53,9 @@ AT_OPTION = Annotated[
     ),
 ]
 
-_WEIGHT_LAYOUT = {
-    "conv": "(C_out, C_in/groups, *kernel)",
-    "convtranspose": "(C_in, C_out/groups, *kernel)",
-}
+_WEIGHTED = frozenset({"conv", "convtranspose"})  # the families taking --weight and --bias
+# how the truncation note of an explanation says to choose an element
+_AT_HINT = "choose one with --at"
 
 # Each line fits 80 columns after "    $ convcalc run KIND " (tests/test_terminal.py).
 _EXAMPLES = {
@@ -135,39 +125,8 @@ def _parse_at(text: str | None) -> tuple[int, ...] | None:
     return tuple(v for v in parse_ints(text, "at") if v is not None)
 
 
-def _resolve_at(
-    at: tuple[int, ...], output_shape: tuple[int, ...], dims: int, lead: int
-) -> list[tuple[int, ...]]:
-    """--at in the user's rank (all axes, or the spatial ones) → batched PyTorch indexes."""
-    from itertools import product
-
-    from convcalc.errors import InputError
-
-    user_rank = len(output_shape)
-    if len(at) not in {user_rank, dims}:
-        raise InputError(
-            f"at: the output {output_shape} has {user_rank} axes; give {user_rank} indexes"
-            + (f" or the {dims} spatial ones" if dims != user_rank else "")
-            + f", got {len(at)}"
-        )
-    offset = user_rank - len(at)
-    index = []
-    for axis, i in enumerate(at, start=offset):
-        size = output_shape[axis]
-        if not -size <= i < size:
-            raise InputError(
-                f"at: index {i} is out of range for output axis {axis} of size {size} "
-                f"(output shape {output_shape})"
-            )
-        index.append(i % size)
-    leading = [range(size) for size in output_shape[:offset]]
-    full = [(*head, *index) for head in product(*leading)]
-    pad = (0,) * (2 - lead)
-    return [(*pad, *i) for i in full]
-
-
 def _run(family: str, dims: int) -> Any:
-    conv = family in _WEIGHT_LAYOUT
+    conv = family in _WEIGHTED
 
     def body(
         given: dict[str, Any],
@@ -179,79 +138,30 @@ def _run(family: str, dims: int) -> Any:
         at: str | None,
         json_output: bool,
     ) -> None:
-        import warnings
-
-        from convcalc import arrays
-        from convcalc.arithmetic import analyze
-        from convcalc.errors import InputError
-        from convcalc.execute import run_layer
+        from convcalc import arrays, runs
 
         at_index = _parse_at(at)
         if [input, weight, bias].count("-") > 1:
             raise typer.BadParameter("only one ARRAY can come from stdin ('-')")
-        name = torch_name(family, dims)
-        x_user = arrays.read_array(input, "input")
-        x = arrays.torch_input(x_user, dims, name)
-        w = b = None
+        x = arrays.read_array(input, "input")
         args = spec_args(family, dims, given, x.shape)
-        if conv:
-            assert weight is not None
-            w = arrays.torch_weight(
-                arrays.read_array(weight, "weight"), dims, _WEIGHT_LAYOUT[family]
-            )
-            args.update(
-                _channels(family, args.get("groups", 1), x.shape, w.shape, x_user.ndim == dims)
-            )
-            args["kernel_size"] = tuple(w.shape[2:])
-            args["bias"] = bias is not None
-            if bias is not None:
-                b = arrays.torch_bias(arrays.read_array(bias, "bias"), args["out_channels"])
-        spec = build_spec(family, dims, args)
-        shape = analyze(spec, tuple(x.shape))
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            out = run_layer(spec, x, w, b)
-        notes = [*shape.warnings, *(str(c.message) for c in caught)]
-        if x_user.ndim == dims:
-            out = out[0]
-        lead = x_user.ndim - dims
-        targets = None
-        if at_index is not None:
-            explain = True
-            targets = _resolve_at(at_index, tuple(out.shape), dims, lead)
-        explanation = planes = None
-        if explain:
-            from convcalc import explain as explaining
-
-            xb = x if shape.batched else x[None]
-            explanation = explaining.explain(
-                shape,
-                xb.tolist(),
-                None if w is None else w.tolist(),
-                None if b is None else b.tolist(),
-                explaining.Layout(lead),
-                targets,
-            )
-            planes = _planes(shape, explanation, xb.tolist()) if dims == 2 else None
+        args.pop("in_channels", None)  # run takes a conv's channels from its weight
+        w = None if weight is None else arrays.read_array(weight, "weight")
+        b = None if bias is None else arrays.read_array(bias, "bias")
+        result = runs.run(f"{family}{dims}d", x, w, b, at=at_index, explain=explain, **args)
         if json_output:
-            print_json(_json(shape, x_user, w, out, explanation, notes))
+            data = result.to_json()
+            if result.explanation is not None:
+                from convcalc.render.explain import explain_text
+
+                data["explain"] = explain_text(result.explanation, _AT_HINT)
+            print_json(data)
             return
-        if out.ndim == 0:  # pragma: no cover - every layer keeps at least one axis
-            raise InputError("output: empty")
         from convcalc.render.run import run_report
 
-        view = arrays.preview(out, _preview_limits(out.ndim, dims))
         print_report(
             lambda ascii_only, width: run_report(
-                shape,
-                tuple(x_user.shape),
-                view,
-                lead,
-                explanation,
-                planes,
-                notes,
-                width=width,
-                ascii_only=ascii_only,
+                result, hint=_AT_HINT, width=width, ascii_only=ascii_only
             )
         )
 
@@ -275,77 +185,6 @@ def _run(family: str, dims: int) -> Any:
         if conv
         else frozenset(),
     )
-
-
-def _channels(
-    family: str,
-    groups: int,
-    input_shape: tuple[int, ...],
-    weight_shape: tuple[int, ...],
-    one_channel_input: bool,
-) -> dict[str, int]:
-    """in_channels and out_channels from the weight, checked against the input as F.conv*d
-    checks them."""
-    from convcalc.errors import InputError
-
-    channels = input_shape[-len(weight_shape) + 1]
-    if family == "conv":
-        in_channels, out_channels = weight_shape[1] * groups, weight_shape[0]
-    else:
-        in_channels, out_channels = weight_shape[0], weight_shape[1] * groups
-    if channels != in_channels:
-        what = f"{weight_shape[1]}·groups" if family == "conv" else "its first axis"
-        raise InputError(
-            f"weight: shape {weight_shape} with groups={groups} expects {in_channels} input "
-            f"channels ({what}), but the input {input_shape} has {channels}"
-        )
-    if one_channel_input and out_channels != 1:
-        raise InputError(
-            f"weight: {out_channels} output channels cannot fit an input given without a "
-            f"channel axis (the output keeps the input's rank); give the input as 1×spatial"
-        )
-    return {"in_channels": in_channels, "out_channels": out_channels}
-
-
-def _preview_limits(rank: int, dims: int) -> tuple[int, ...]:
-    # rows and columns of the last axes; only a few channels, batch items and depth slices
-    spatial = {1: (24,), 2: (16, 16), 3: (4, 16, 16)}[dims]
-    return ((4,) * (rank - dims)) + spatial
-
-
-def _planes(shape: LayerShape, explanation: Any, xb: Any) -> Any:
-    from convcalc.explain import padded_plane
-    from convcalc.specs import ConvTranspose
-
-    if isinstance(shape.spec, ConvTranspose) or not explanation.elements:
-        return None
-    chosen = explanation.elements[0]
-    planes = [padded_plane(shape, xb, chosen, c) for c in chosen.channels[:3]]
-    return [p for p in planes if p is not None]
-
-
-def _json(
-    shape: LayerShape, x_user: Any, w: Any, out: Any, explanation: Any, notes: list[str]
-) -> dict[str, Any]:
-    from convcalc.arrays import json_output
-    from convcalc.explain import explain_text
-
-    values, exact, dtype = json_output(out)
-    data: dict[str, Any] = {
-        "kind": shape.spec.kind,
-        "layer": shape.spec.torch_call(),
-        "input_shape": list(x_user.shape),
-        "weight_shape": None if w is None else list(w.shape),
-        "output_shape": list(out.shape),
-        "dtype": dtype,
-        "output": values,
-    }
-    if exact is not None:
-        data["exact"] = exact
-    data["warnings"] = notes
-    if explanation is not None:
-        data["explain"] = explain_text(explanation)
-    return data
 
 
 for _family in FAMILY_PREFIX:

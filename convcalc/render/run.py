@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Sequence
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from convcalc.arithmetic import LayerShape
-from convcalc.arrays import Preview
-from convcalc.explain import BIAS, NOTE, PAD, VALUE, Explanation, Plane, fmt_number
+from convcalc.notation import number_text
 from convcalc.render import fmt_shape, make_table
+from convcalc.render.explain import BIAS, NOTE, PAD, VALUE, legend, lines, target, truncation_note
+
+if TYPE_CHECKING:
+    from convcalc.arrays import Preview
+    from convcalc.explain import Explanation, Plane
+    from convcalc.runs import LayerRun
 
 _STYLES = {PAD: "dim", BIAS: "cyan", VALUE: "bold", NOTE: "italic dim", None: ""}
 _GAP = None  # an elided stretch of an axis in a Preview
@@ -43,7 +47,7 @@ Lookup = list[dict[int, int]]  # per axis: original index → position in Previe
 def _cell(values: Any, lookup: Lookup, path: Sequence[int]) -> str:
     for axis, i in enumerate(path):
         values = values[lookup[axis][i]]
-    return fmt_number(values)
+    return number_text(values)
 
 
 def _grid(
@@ -134,23 +138,26 @@ def _spaced(parts: list[RenderableType]) -> list[RenderableType]:
     return out
 
 
-def explanation_view(explanation: Explanation) -> RenderableType:
+def explanation_view(explanation: Explanation, hint: str = "") -> RenderableType:
+    """The legend, one line per element (a divisor note on its own line below it) or per
+    scattered copy, and the truncation note ending with `hint`."""
     text = Text()
-    text.append(explanation.legend + "\n", style="italic")
-    for line in explanation.lines:
-        for segment, style in line:
-            # a divisor note gets its own line
-            shown = "\n    " + segment.strip() if segment.startswith("   [") else segment
-            text.append(shown, style=_STYLES[style])
+    text.append(legend(explanation) + "\n", style="italic")
+    for segments, note in lines(explanation):
+        for segment, style in segments:
+            text.append(segment, style=_STYLES[style])
+        if note is not None:
+            text.append(f"\n    [{note}]", style=_STYLES[NOTE])
         text.append("\n")
-    if explanation.note:
-        text.append(explanation.note + "\n", style="italic")
+    more = truncation_note(explanation, hint)
+    if more:
+        text.append(more + "\n", style="italic")
     text.rstrip()
     return text
 
 
 def plane_view(
-    plane: Plane, window: set[tuple[int, int]], title: str, *, ascii_only: bool
+    plane: Plane, window: set[tuple[int, ...]], title: str, *, ascii_only: bool
 ) -> RenderableType:
     """A padded input channel: padding in (parentheses), the output's window in [brackets]."""
     columns = [str(plane.col0 + c) for c in range(len(plane.cells[0]))] if plane.cells else []
@@ -158,7 +165,7 @@ def plane_view(
     for r, row in enumerate(plane.cells):
         cells = []
         for c, (value, padded) in enumerate(row):
-            text = fmt_number(value)
+            text = number_text(value)
             text = f"({text})" if padded else text
             inside = (plane.row0 + r, plane.col0 + c) in window
             cells.append(
@@ -172,39 +179,34 @@ def plane_view(
 
 
 def run_report(
-    shape: LayerShape,
-    input_shape: tuple[int, ...],
-    view: Preview,
-    lead: int,
-    explanation: Explanation | None = None,
-    planes: Sequence[Plane] | None = None,
-    warnings: Sequence[str] = (),
-    *,
-    width: int = 80,
-    ascii_only: bool = False,
+    result: LayerRun, *, hint: str = "", width: int = 80, ascii_only: bool = False
 ) -> RenderableType:
-    spec = shape.spec
+    """The layer, the output array, and with an explanation its lines and (2-D) the padded
+    input around the first element's window; `hint` ends the truncation note."""
+    shape = result.shape
     header = Text()
-    header.append(spec.torch_call(), style="bold")
-    header.append(f"\ninput {fmt_shape(input_shape)} → output {fmt_shape(view.shape)}")
+    header.append(shape.spec.torch_call(), style="bold")
+    view = result.preview()
+    header.append(f"\ninput {fmt_shape(result.input_shape)} → output {fmt_shape(view.shape)}")
     parts: list[RenderableType] = [
         header,
         Text(""),
-        array_view(view, lead, spec.dims, width=width, ascii_only=ascii_only),
+        array_view(view, result.lead, shape.spec.dims, width=width, ascii_only=ascii_only),
     ]
+    explanation = result.explanation
     if explanation is not None:
-        parts += [Text(""), explanation_view(explanation)]
-        if planes and explanation.elements:
+        parts += [Text(""), explanation_view(explanation, hint)]
+        if result.planes:
             chosen = explanation.elements[0]
-            window = set(itertools.product(*chosen.window)) if len(chosen.window) == 2 else set()
-            target = explanation.lines[0][0][0].removesuffix(" = ")
-            for plane in planes:
-                padded = ", padded" if any(a.padding != (0, 0) for a in shape.axes) else ""
-                title = f"input channel {plane.channel}{padded}; [ ] = the window of {target}"
+            window = set(itertools.product(*chosen.window))
+            padded = ", padded" if any(a.padding != (0, 0) for a in shape.axes) else ""
+            of = f"{padded}; [ ] = the window of {target(explanation, chosen)}"
+            for plane in result.planes:
+                title = f"input channel {plane.channel}{of}"
                 parts += [Text(""), plane_view(plane, window, title, ascii_only=ascii_only)]
-    if warnings:
+    if result.warnings:
         notes = Text()
-        for warning in warnings:
+        for warning in result.warnings:
             notes.append("\nwarning: ", style="yellow bold")
             notes.append(warning)
         parts.append(notes)
