@@ -355,9 +355,15 @@ def parse_shape(text: str) -> tuple[int, ...]:
 
 
 def spec_args(
-    family: str, dims: int, given: dict[str, Any], input_shape: tuple[int, ...]
+    family: str,
+    dims: int,
+    given: dict[str, Any],
+    input_shape: tuple[int, ...],
+    *,
+    channels_from_input: bool = True,
 ) -> dict[str, Any]:
-    """CLI option values → PyTorch keyword arguments (sizes parsed, in_channels defaulted)."""
+    """CLI option values → PyTorch keyword arguments (sizes parsed; a conv's in_channels
+    taken from the input unless given, or unless `channels_from_input` is off)."""
     from convcalc.padding import is_padding_word
 
     args: dict[str, Any] = {}
@@ -371,7 +377,8 @@ def spec_args(
             args[name] = parse_output_size(value)
         else:
             args[name] = value
-    if family in ("conv", "convtranspose") and "in_channels" not in args:
+    conv = family in ("conv", "convtranspose")
+    if conv and channels_from_input and "in_channels" not in args:
         # channels sit just before the spatial axes in (N, C, *s) and (C, *s) alike
         args["in_channels"] = input_shape[-dims - 1] if len(input_shape) > dims else 0
     return args

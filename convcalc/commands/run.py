@@ -144,8 +144,8 @@ def _run(family: str, dims: int) -> Any:
         if [input, weight, bias].count("-") > 1:
             raise typer.BadParameter("only one ARRAY can come from stdin ('-')")
         x = arrays.read_array(input, "input")
-        args = spec_args(family, dims, given, x.shape)
-        args.pop("in_channels", None)  # run takes a conv's channels from its weight
+        # a conv's channels come from its weight
+        args = spec_args(family, dims, given, x.shape, channels_from_input=False)
         w = None if weight is None else arrays.read_array(weight, "weight")
         b = None if bias is None else arrays.read_array(bias, "bias")
         result = runs.run(f"{family}{dims}d", x, w, b, at=at_index, explain=explain, **args)
