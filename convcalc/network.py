@@ -1,20 +1,7 @@
 """A chain of layers (`nn.Sequential`) on one input: shapes, parameters, MACs, receptive field.
 
-Receptive field and jump are cumulative, per spatial axis, in elements of the network input.
-With r₀ = 1, j₀ = 1 and, for each layer, its own receptive field k (input elements one output
-reads) and step s (input elements between neighbouring outputs):
-
-    r ← r + (k − 1)·j        j ← j·s
-
-For convs and pools k is the effective kernel d·(k−1)+1 and s the stride; for transposed convs
-k = ⌊d·(k−1)/s⌋ + 1 and s = 1/stride; for adaptive pools and Upsample(mode='area') the widest
-window and in/out; for Upsample 1 (nearest), 2 (linear) or 4 (bicubic) inputs and 1/scale_factor
-(in/out with a size); PixelShuffle(r) 1 and 1/r; PixelUnshuffle(r) r and r; padding 1 and 1.
-Jumps below 1 stay exact fractions, and so does r; the reported receptive field is ⌈r⌉.
-Activations, normalisation, dropout and softmax count as pointwise.  Tracking starts at the
-first layer with a spatial window (its spatial axes are the ones tracked) and stops (None)
-where a layer reshapes or mixes a tracked axis (Flatten, Unflatten, Linear) or a layer with
-another number of spatial axes follows; a reshape before the first window means it never starts.
+`summarize` is the library call behind `convcalc net`; `build` applies parsed calls, and
+`read_model` reads a model file.
 """
 
 from __future__ import annotations
@@ -25,11 +12,14 @@ import math
 import os
 import re
 import stat
+from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
+from convcalc.arguments import is_int
+from convcalc.dtypes import DTYPE_BYTES
 from convcalc.errors import ConvcalcError, InputError, LayerError
 from convcalc.expressions import (
     MAX_CALLS,
@@ -40,22 +30,12 @@ from convcalc.expressions import (
     parse_module,
 )
 from convcalc.layers import Effect, Layer, apply, kind_of, layer_from_call
+from convcalc.notation import json_number, shape_text
 
 Shape = tuple[int, ...]
 
 MAX_FILE_BYTES = 1_000_000  # a model file, not a data dump
 MAX_VALUE_DEPTH = 4  # nesting of lists inside one structured layer's arguments
-
-DTYPE_BYTES: dict[str, int] = {
-    "float64": 8,
-    "float32": 4,
-    "float16": 2,
-    "bfloat16": 2,
-    "int64": 8,
-    "int32": 4,
-    "int8": 1,
-    "uint8": 1,
-}
 
 
 @dataclass(frozen=True)
@@ -90,7 +70,7 @@ class NetLayer:
             "buffers": e.buffers,
             "macs": e.macs,
             "receptive_field": None if self.receptive_field is None else list(self.receptive_field),
-            "jump": None if self.jump is None else [_number(j) for j in self.jump],
+            "jump": None if self.jump is None else [json_number(j) for j in self.jump],
             "warnings": list(e.warnings),
         }
 
@@ -142,14 +122,6 @@ class Network:
         }
 
 
-def _number(value: Fraction) -> int | float:
-    return value.numerator if value.denominator == 1 else float(value)
-
-
-def _text(shape: Shape) -> str:
-    return "(" + ", ".join(map(str, shape)) + ")"
-
-
 def _short(text: str, width: int = 60) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
@@ -162,7 +134,17 @@ def _name(index: int, call: Call) -> str:
 
 
 class _Tracker:
-    """Cumulative receptive field and jump over the spatial axes of the first windowed layer."""
+    """Cumulative receptive field r and jump j per spatial axis, in elements of the network
+    input: from r = j = 1, each layer with its own field k and step s (Effect.window) gives
+
+        r ← r + (k − 1)·j        j ← j·s
+
+    Both stay exact fractions (a transposed conv or an upsampling steps by 1/stride); the
+    field reported is ⌈r⌉.  Pointwise layers leave them as they are.  Tracking starts at the
+    first layer with a window (its spatial axes are the ones tracked) and stops for good where
+    a layer reshapes a tracked axis (Effect.kept) or a window over another number of axes
+    follows; a reshape before the first window means it never starts.
+    """
 
     def __init__(self) -> None:
         self.axes: list[tuple[Fraction, Fraction]] | None = None
@@ -197,7 +179,9 @@ class _Tracker:
 
 def check_input(shape: Shape) -> None:
     if not shape or any(size < 0 for size in shape):
-        raise InputError(f"input: sizes must be ≥ 0 and at least one given, got {_text(shape)}")
+        raise InputError(
+            f"input: sizes must be ≥ 0 and at least one given, got {shape_text(shape)}"
+        )
 
 
 def build(calls: list[Call], input_shape: Shape) -> Network:
@@ -223,13 +207,58 @@ def build(calls: list[Call], input_shape: Shape) -> Network:
         except LayerError as exc:
             source = _name(index - 1, done[-1].call) if done else "the network input"
             raise LayerError(
-                f"{_name(index, call)}: {exc} (input {_text(shape)} from {source})"
+                f"{_name(index, call)}: {exc} (input {shape_text(shape)} from {source})"
             ) from None
         tracker.step(effect)
         receptive_field, jump = tracker.current()
         done.append(NetLayer(index, call, layer, shape, effect, receptive_field, jump))
         shape = effect.output_shape
     return Network(input_shape, tuple(done))
+
+
+class MissingInputShape(InputError):
+    """No input shape was given, and the model's source declares none."""
+
+
+def summarize(
+    model: str | Sequence[str] | os.PathLike[str],
+    input_shape: Sequence[int] | None = None,
+) -> Network:
+    """A chain of PyTorch layers summarised as `convcalc net` does it, without PyTorch.
+
+    `model` is
+    - a str: a model's source, as in a model.py file: one `nn.Sequential(...)` (bare or
+      assigned to a name) or layer calls one per line; comments, a docstring and `import`
+      lines may be there, and a `# input 1, 3, 224, 224` line gives the input shape;
+    - a sequence of str: layer expressions as `convcalc net` takes them, each a call, an
+      `nn.Sequential(...)` or calls separated by commas;
+    - a path: a .py, .json, .toml or .yaml model file.
+
+    `input_shape` wins over a declared one.  Nothing is run: the text is parsed with `ast`.
+    Refusals raise ConvcalcError with the message the CLI prints (MissingInputShape where
+    there is no shape at all).
+
+    >>> net = summarize("nn.Sequential(nn.Conv2d(3, 8, 3), nn.ReLU())", (1, 3, 32, 32))
+    >>> net.output_shape, net.params, net.layers[0].receptive_field
+    ((1, 8, 30, 30), 224, (3, 3))
+    """
+    declared: Shape | None = None
+    if isinstance(model, os.PathLike):
+        calls, declared = read_model(os.fspath(model))
+    elif isinstance(model, str):
+        calls, declared = parse_module(model), _input_comment(model)
+    else:
+        calls = calls_from_expressions(list(model))
+    if input_shape is None:
+        if declared is None:
+            raise MissingInputShape(
+                "input_shape: needed (or a '# input 1, 3, 224, 224' line in the source)"
+            )
+        input_shape = declared
+    shape = tuple(input_shape)
+    if not all(is_int(size) for size in shape):
+        raise InputError(f"input_shape: sizes must be ints, got {shape}")
+    return build(calls, shape)
 
 
 # --- reading a model --------------------------------------------------------------------------
@@ -291,7 +320,7 @@ def _file_type(mode: int) -> str:
 _INPUT_LINE = re.compile(r"^\s*#\s*input\b\s*[:=]?\s*([(\[]?\s*\d.*?)\s*$", re.IGNORECASE)
 
 
-def _shape_text(text: str, where: str) -> Shape:
+def parse_shape_text(text: str, where: str) -> Shape:
     body = text.strip().strip("()[]").strip()
     parts = [p for p in re.split(r"[\s,x×]+", body) if p]
     if not parts or not all(p.isdigit() and len(p) <= 18 for p in parts):
@@ -304,7 +333,7 @@ def _input_comment(source: str) -> Shape | None:
     for line in source.splitlines():
         match = _INPUT_LINE.match(line)
         if match:
-            return _shape_text(match.group(1), "# input line")
+            return parse_shape_text(match.group(1), "# input line")
     return None
 
 
@@ -356,8 +385,8 @@ def _structured_layers(data: Any) -> tuple[list[Call], Shape | None]:
         if "input" in data:
             value = data["input"]
             if isinstance(value, str):
-                shape = _shape_text(value, "input")
-            elif isinstance(value, list) and all(_is_int(v) for v in value):
+                shape = parse_shape_text(value, "input")
+            elif isinstance(value, list) and all(is_int(v) for v in value):
                 shape = tuple(value)
             else:
                 raise InputError(f"input: expected a list of ints, got {value!r}")
@@ -370,10 +399,6 @@ def _structured_layers(data: Any) -> tuple[list[Call], Shape | None]:
     if len(data) > MAX_CALLS:
         raise InputError(f"file: more than {MAX_CALLS:,} layers")
     return [_call_from_item(item, index) for index, item in enumerate(data)], shape
-
-
-def _is_int(value: object) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
 
 
 _DOTTED = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")

@@ -11,7 +11,12 @@ summed here from each module's own attributes and the real input/output tensors:
     Linear            input.numel() / in_features · in_features · out_features
     anything else     0
 
-Run from the repo root with torch installed:  /work/venv/bin/python scripts/make_net_golden.py
+Run it from the repository root, in an environment with torch installed (`pip install torch`;
+the test extra does not bring it), after adding or changing an architecture:
+
+    python scripts/make_net_golden.py
+
+then commit tests/data/net_golden.json with the architecture.
 """
 
 from __future__ import annotations

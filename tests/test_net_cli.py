@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+from conftest import assert_clean_error
 from net_architectures import ARCHITECTURES
 
 GOLDEN = json.loads((Path(__file__).parent / "data" / "net_golden.json").read_text("utf-8"))
@@ -184,6 +185,12 @@ def test_model_files_read_like_expressions(cli, tmp_path, suffix, text, input_ar
     ]
 
 
+def test_file_without_input_line_needs_the_option(cli, tmp_path) -> None:
+    path = tmp_path / "m.py"
+    path.write_text("Conv2d(1, 6, 5)\n", encoding="utf-8")
+    assert_clean_error(cli("net", "-f", str(path)), 2, "'--input'")
+
+
 def test_input_option_overrides_the_file_comment(cli, tmp_path) -> None:
     path = tmp_path / "m.py"
     path.write_text("# input: 1, 1, 32, 32\nConv2d(1, 6, 5)\n", encoding="utf-8")
@@ -241,13 +248,7 @@ def test_input_option_overrides_the_file_comment(cli, tmp_path) -> None:
 )
 def test_errors_are_one_line_without_traceback(cli, args, code, needles) -> None:
     result = cli("net", *args)
-    assert result.exit_code == code, result.output
-    assert "Traceback" not in result.output
-    if code == 1:
-        assert result.stdout == ""
-        lines = result.stderr.splitlines()
-        assert len(lines) == 1
-        assert lines[0].startswith("Error: ")
+    assert_clean_error(result, code, one_line=True)
     for needle in needles:
         assert needle in result.stderr, (needle, result.stderr)
 

@@ -50,10 +50,15 @@ def test_every_layer_equals_torch(name: str) -> None:
     assert got == RECORDED[name]["layers"]
 
 
-def test_known_totals_from_the_literature() -> None:
-    # torchvision's model cards: AlexNet 61,100,840 params and 0.71 GFLOPS (MACs);
-    # VGG-11 132,863,336 params and 7.61 GFLOPS
-    assert RECORDED["alexnet"]["params"] == 61_100_840
-    assert round(RECORDED["alexnet"]["macs"] / 1e9, 2) == 0.71
-    assert RECORDED["vgg11"]["params"] == 132_863_336
-    assert round(RECORDED["vgg11"]["macs"] / 1e9, 2) == 7.61
+# torchvision's model cards: AlexNet 61,100,840 params and 0.71 GFLOPS (MACs); VGG-11
+# 132,863,336 params and 7.61 GFLOPS
+LITERATURE = [("alexnet", 61_100_840, 0.71), ("vgg11", 132_863_336, 7.61)]
+
+
+@pytest.mark.parametrize(("name", "params", "gmacs"), LITERATURE)
+def test_known_totals_from_the_literature(name: str, params: int, gmacs: float) -> None:
+    shape, source = ARCHITECTURES[name]
+    result = network.summarize(source, shape)
+    assert result.params == params == RECORDED[name]["params"]
+    assert round(result.macs / 1e9, 2) == gmacs
+    assert result.macs == RECORDED[name]["macs"]

@@ -10,6 +10,7 @@ import threading
 from pathlib import Path
 
 import pytest
+from conftest import CliResult, assert_clean_error
 
 from convcalc import network
 from convcalc.expressions import MAX_SOURCE
@@ -50,14 +51,7 @@ def hostile_expressions(marker: Path) -> list[tuple[str, str]]:
 def test_hostile_expressions_are_refused_and_never_run(cli, tmp_path: Path) -> None:
     marker = tmp_path / "ran"
     for text, needle in hostile_expressions(marker):
-        result = cli("net", "-i", "1,3,16,16", text)
-        assert result.exit_code == 1, (text[:80], result.output)
-        assert result.stdout == ""
-        lines = result.stderr.splitlines()
-        assert len(lines) == 1, (text[:80], result.stderr)
-        assert lines[0].startswith("Error: ")
-        assert needle in lines[0], (text[:80], lines[0])
-        assert "Traceback" not in result.output
+        assert_clean_error(cli("net", "-i", "1,3,16,16", text), 1, needle, one_line=True)
     assert not marker.exists()
 
 
@@ -99,12 +93,8 @@ def test_hostile_files_are_refused(cli, tmp_path: Path, name, text, needle) -> N
     else:
         path.write_text(text.replace("{marker}", str(marker)), encoding="utf-8")
     result = cli("net", "-i", "1,8", "--file", str(path))
-    assert result.exit_code == 1, result.output
-    lines = result.stderr.splitlines()
-    assert len(lines) == 1, result.stderr
-    assert lines[0].startswith("Error: ")
-    assert re.search(needle, lines[0]), lines[0]
-    assert "Traceback" not in result.output
+    assert_clean_error(result, 1, one_line=True)
+    assert re.search(needle, result.stderr), result.stderr
     assert not marker.exists()
 
 
@@ -113,8 +103,7 @@ def test_huge_file_is_refused_before_reading(cli, tmp_path: Path) -> None:
     with path.open("wb") as handle:  # sparse: 10 GB on paper, nothing on disk
         handle.truncate(10 * 1024**3)
     result = cli("net", "-i", "1,8", "--file", str(path))
-    assert result.exit_code == 1
-    assert "more than the 1,000,000 allowed" in result.stderr
+    assert_clean_error(result, 1, "more than the 1,000,000 allowed", one_line=True)
 
 
 def test_reads_at_most_limit_plus_one_bytes(tmp_path: Path, monkeypatch) -> None:
@@ -152,23 +141,21 @@ def test_devices_are_refused(cli, device: str, tmp_path: Path) -> None:
     link.symlink_to(device)
     for path in (device, str(link)):
         result = cli("net", "-i", "1,8", "--file", path)
-        assert result.exit_code == 1, result.output
-        assert "a character device, not a regular file" in result.stderr
+        assert_clean_error(result, 1, "a character device, not a regular file", one_line=True)
 
 
 def test_directory_is_refused(cli, tmp_path: Path) -> None:
     folder = tmp_path / "model.py"
     folder.mkdir()
     result = cli("net", "-i", "1,8", "--file", str(folder))
-    assert result.exit_code == 1
-    assert "is a directory, not a regular file" in result.stderr
+    assert_clean_error(result, 1, "is a directory, not a regular file", one_line=True)
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="no FIFOs")
 def test_fifo_is_refused_without_blocking(cli, tmp_path: Path) -> None:
     fifo = tmp_path / "model.py"
     os.mkfifo(fifo)
-    outcome: list[object] = []
+    outcome: list[CliResult] = []
     worker = threading.Thread(
         target=lambda: outcome.append(cli("net", "-i", "1,8", "-f", str(fifo)))
     )
@@ -179,26 +166,22 @@ def test_fifo_is_refused_without_blocking(cli, tmp_path: Path) -> None:
             pass
         pytest.fail("reading a FIFO blocked")
     (result,) = outcome
-    assert result.exit_code == 1  # type: ignore[attr-defined]
-    assert "a FIFO, not a regular file" in result.stderr  # type: ignore[attr-defined]
+    assert_clean_error(result, 1, "a FIFO, not a regular file", one_line=True)
 
 
 def test_missing_file_is_one_line(cli, tmp_path: Path) -> None:
     result = cli("net", "-i", "1,8", "--file", str(tmp_path / "nope.py"))
-    assert result.exit_code == 1
-    assert result.stderr.startswith("Error: file: cannot open")
-    assert result.stderr.count("\n") == 1
+    assert_clean_error(result, 1, "Error: file: cannot open", one_line=True)
 
 
 def test_too_many_layers(cli, tmp_path: Path) -> None:
     path = tmp_path / "m.py"
     path.write_text("ReLU()\n" * 10_001, encoding="utf-8")
     result = cli("net", "-i", "1,8", "--file", str(path))
-    assert result.exit_code == 1
-    assert "more than 10,000 layers" in result.stderr
+    assert_clean_error(result, 1, "more than 10,000 layers", one_line=True)
 
 
-# --- regressions found in review -------------------------------------------------------------
+# --- numbers PyTorch cannot use, and truth-tested arguments ----------------------------------
 
 
 @pytest.mark.parametrize(
@@ -211,10 +194,7 @@ def test_too_many_layers(cli, tmp_path: Path) -> None:
     ],
 )
 def test_non_finite_or_huge_numbers_are_refused_cleanly(cli, layer: str, message: str) -> None:
-    result = cli("net", "-i", "1,3,8,8", layer)
-    assert result.exit_code == 1
-    assert message in result.stderr
-    assert "internal error" not in result.stderr
+    assert_clean_error(cli("net", "-i", "1,3,8,8", layer), 1, message, one_line=True)
 
 
 def test_bias_none_means_no_bias_as_in_torch(cli) -> None:

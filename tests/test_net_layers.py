@@ -179,3 +179,51 @@ def test_source_segment_equals_the_standard_library(source: str) -> None:
     for node in ast.walk(ast.parse(source)):
         if isinstance(node, ast.expr):
             assert _source_segment(source, node) == ast.get_source_segment(source, node)
+
+
+# --- summarize: the Python call behind `convcalc net` ------------------------------------------
+
+LENET_SOURCE = '''"""LeNet-5's feature extractor."""
+# input 1, 1, 32, 32
+from torch import nn
+
+features = nn.Sequential(
+    nn.Conv2d(1, 6, 5),
+    nn.Tanh(),
+    nn.AvgPool2d(2),
+)
+'''
+
+
+def test_summarize_reads_a_source_expressions_or_a_file(tmp_path) -> None:
+    path = tmp_path / "lenet.py"
+    path.write_text(LENET_SOURCE, encoding="utf-8")
+    expressions = ["nn.Conv2d(1, 6, 5)", "nn.Tanh(), nn.AvgPool2d(2)"]
+    results = [
+        network.summarize(LENET_SOURCE),  # the '# input' line gives the shape
+        network.summarize(expressions, (1, 1, 32, 32)),
+        network.summarize(path),
+    ]
+    # Conv2d(1, 6, 5): 6·25 + 6 = 156 params, 6·28·28 outputs × 25 MACs; pooling halves
+    for result in results:
+        assert (result.output_shape, result.params, result.macs) == ((1, 6, 14, 14), 156, 117_600)
+        assert [layer.kind for layer in result.layers] == ["Conv2d", "Tanh", "AvgPool2d"]
+
+
+def test_summarize_input_shape_wins_over_the_declared_one() -> None:
+    assert network.summarize(LENET_SOURCE, [2, 1, 8, 8]).output_shape == (2, 6, 2, 2)
+
+
+@pytest.mark.parametrize(
+    ("model", "shape", "error", "message"),
+    [
+        (["ReLU()"], None, network.MissingInputShape, "input_shape: needed"),
+        ("ReLU()", None, network.MissingInputShape, "input_shape: needed"),
+        (["ReLU()"], (1, 2.0), ConvcalcError, "sizes must be ints"),
+        (["ReLU()"], (), ConvcalcError, "at least one given"),
+        ("import os\nos.system('true')", (1, 2), ConvcalcError, "unknown layer 'system'"),
+    ],
+)
+def test_summarize_refusals(model, shape, error, message) -> None:
+    with pytest.raises(error, match=message):
+        network.summarize(model, shape)

@@ -3,24 +3,19 @@
 from __future__ import annotations
 
 import enum
+from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
 
 from convcalc.commands.layer_options import JSON_OPTION, parse_shape
 from convcalc.commands.output import print_json, print_report
+from convcalc.dtypes import DTYPE_BYTES
 
-
-class Dtype(enum.StrEnum):
-    float64 = "float64"
-    float32 = "float32"
-    float16 = "float16"
-    bfloat16 = "bfloat16"
-    int64 = "int64"
-    int32 = "int32"
-    int8 = "int8"
-    uint8 = "uint8"
-
+# typer offers an Enum's values as the choices; the names come from the one table of sizes
+# (mypy cannot list members built from a dict, hence the ignore)
+Dtype = enum.StrEnum("Dtype", [(name, name) for name in DTYPE_BYTES])  # type: ignore[misc]
+FLOAT32 = Dtype("float32")
 
 EPILOG = (
     "\b\nExamples:\n"
@@ -63,7 +58,7 @@ def net(
     ] = None,
     dtype: Annotated[
         Dtype, typer.Option("--dtype", help="Element type for the activation memory.")
-    ] = Dtype.float32,
+    ] = FLOAT32,
     json_output: JSON_OPTION = False,
 ) -> None:
     """Summarise a chain of layers (nn.Sequential) without PyTorch: per layer the output
@@ -77,20 +72,13 @@ def net(
         raise typer.BadParameter("give layer expressions or --file, not both", param_hint="EXPR")
     if not expressions and file is None:
         raise typer.BadParameter("give layer expressions or --file", param_hint="EXPR")
-    declared = None
-    if file is not None:
-        calls, declared = network.read_model(file)
-    else:
-        calls = network.calls_from_expressions(list(expressions or []))
-    if input is not None:
-        input_shape = parse_shape(input)
-    elif declared is not None:
-        input_shape = declared
-    else:
+    model = Path(file) if file is not None else list(expressions or [])
+    try:
+        result = network.summarize(model, None if input is None else parse_shape(input))
+    except network.MissingInputShape:
         raise typer.BadParameter(
             "needed (or a '# input 1, 3, 224, 224' line in the file)", param_hint="'--input'"
-        )
-    result = network.build(calls, input_shape)
+        ) from None
     if json_output:
         print_json(result.to_json(dtype.value))
         return

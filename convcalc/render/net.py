@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from fractions import Fraction
 
 from rich.console import Group, RenderableType
@@ -11,7 +12,8 @@ from rich.text import Text
 from convcalc.expressions import Call
 from convcalc.layers import signature
 from convcalc.network import Network
-from convcalc.render import fmt_fraction, fmt_int, fmt_shape, make_table
+from convcalc.notation import compact, fraction_text
+from convcalc.render import fmt_int, fmt_shape, make_table
 
 MIN_LAYER_WIDTH = 20  # below this, params and MACs go compact (12.3M) to leave room
 GAP = 2  # characters between columns in make_table's tables
@@ -20,21 +22,9 @@ GAP = 2  # characters between columns in make_table's tables
 def _axes(values: tuple[int, ...] | tuple[Fraction, ...] | None) -> str:
     if values is None:
         return "—"
-    texts = [fmt_fraction(v) if isinstance(v, Fraction) else str(v) for v in values]
+    texts = [fraction_text(v) if isinstance(v, Fraction) else str(v) for v in values]
     # one number when every axis agrees: 7 rather than 7×7
     return texts[0] if len(set(texts)) == 1 else "×".join(texts)
-
-
-def compact(value: int) -> str:
-    """3 significant digits and an SI prefix: 15,470,314,496 → 15.5G."""
-    if value < 10_000:
-        return f"{value:,}"
-    for prefix, size in (("T", 10**12), ("G", 10**9), ("M", 10**6), ("k", 10**3)):
-        if value >= size:
-            scaled = value / size
-            digits = 0 if scaled >= 100 else 1 if scaled >= 10 else 2
-            return f"{scaled:.{digits}f}{prefix}"
-    return str(value)  # pragma: no cover
 
 
 def _compact_value(value: object) -> str:
@@ -83,9 +73,9 @@ def net_report(
     layers = result.layers
     headers = ("#", "layer", "output shape", "params", "MACs", "RF", "jump")
     tight = False  # shapes without spaces: (1,64,55,55)
-    number = fmt_int
+    number: Callable[[int], str] = fmt_int
 
-    def shape_text(shape: tuple[int, ...]) -> str:
+    def shape_cell(shape: tuple[int, ...]) -> str:
         text = fmt_shape(shape)
         return text.replace(", ", ",") if tight else text
 
@@ -94,7 +84,7 @@ def net_report(
             [
                 f"{layer.index}{'*' if layer.effect.warnings else ''}",
                 "",
-                shape_text(layer.output_shape),
+                shape_cell(layer.output_shape),
                 number(layer.effect.params),
                 number(layer.effect.macs),
                 _axes(layer.receptive_field),
@@ -104,13 +94,13 @@ def net_report(
         ]
 
     def room() -> int:
-        cells = [list(headers), ["", "input", shape_text(result.input_shape)], *rows()]
+        cells = [list(headers), ["", "input", shape_cell(result.input_shape)], *rows()]
         widths = [max(len(row[i]) for row in cells if i < len(row)) for i in range(len(headers))]
         return width - sum(widths) + widths[1] - GAP * (len(headers) - 1)
 
     # make room for the layer text: compact numbers first, then shapes without spaces
     if room() < MIN_LAYER_WIDTH:
-        number = compact  # type: ignore[assignment]
+        number = compact
     if room() < MIN_LAYER_WIDTH:
         tight = True
     layer_width = max(room(), 8)
@@ -118,7 +108,7 @@ def net_report(
     table = make_table(*headers, ascii_only=ascii_only)
     table.columns[1].justify = "left"
     table.columns[2].justify = "left"
-    table.add_row("", "input", shape_text(result.input_shape), "", "", "", "")
+    table.add_row("", "input", shape_cell(result.input_shape), "", "", "", "")
     for layer, row in zip(layers, rows(), strict=True):
         row[1] = short_layer(layer.call, layer_width)
         table.add_row(*row)
