@@ -20,7 +20,7 @@ KINDS: tuple[str, ...] = tuple(f"{family}{d}d" for family in FAMILY_PREFIX for d
 _KIND = re.compile(r"^(?:torch\.)?(?:nn\.)?([a-z]+?)([123])d$")
 
 
-def parse_kind(kind: str) -> tuple[str, int]:
+def family_and_dims(kind: str) -> tuple[str, int]:
     """'conv2d', 'Conv2d', 'nn.ConvTranspose2d' → (family, dims)."""
     match = _KIND.match(kind.strip().lower())
     if match is None or match.group(1) not in FAMILY_PREFIX:

@@ -23,7 +23,7 @@ from convcalc.arithmetic import ChannelGroups, LayerShape, analyze
 from convcalc.errors import InputError, LayerError
 from convcalc.execute import run_layer
 from convcalc.explain import Explanation, Plane
-from convcalc.kinds import parse_kind, torch_name
+from convcalc.kinds import family_and_dims, torch_name
 from convcalc.notation import shape_text
 from convcalc.specs import LayerSpec, make_spec
 
@@ -116,7 +116,7 @@ def run(
     Raises LayerError for a layer PyTorch refuses and InputError for unusable arrays, with
     the messages `convcalc run` prints.
     """
-    family, dims = parse_kind(kind)
+    family, dims = family_and_dims(kind)
     name = torch_name(family, dims)
     x_user = arrays.to_array(input, "input")
     x = arrays.torch_input(x_user, dims, name)

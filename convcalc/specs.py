@@ -297,7 +297,7 @@ FAMILIES: dict[str, type[LayerSpec]] = {
 
 def parse_kind(kind: str) -> tuple[type[LayerSpec], int]:
     """'conv2d', 'Conv2d', 'nn.ConvTranspose2d' → (spec class, dims)."""
-    family, dims = kinds.parse_kind(kind)
+    family, dims = kinds.family_and_dims(kind)
     return FAMILIES[family], dims
 
 

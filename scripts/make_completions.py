@@ -65,12 +65,12 @@ def _first_line(text: str | None, limit: int = 70) -> str:
 def _spec_words(kind: str, name: str) -> list[str]:
     """The words (padding modes, padding strings) the spec for `kind` accepts as `name`."""
     from convcalc.errors import ConvcalcError
-    from convcalc.kinds import parse_kind
+    from convcalc.kinds import family_and_dims
     from convcalc.padding import PADDING_MODES, PADDING_STRINGS
     from convcalc.specs import FAMILIES
 
     try:
-        family, dims = parse_kind(kind)
+        family, dims = family_and_dims(kind)
     except ConvcalcError:
         return []
     spec = FAMILIES[family]

@@ -22,7 +22,7 @@ from convcalc.commands.layer_options import (
 )
 from convcalc.commands.output import print_json
 from convcalc.errors import LayerError
-from convcalc.kinds import FAMILY_PREFIX, parse_kind, torch_name
+from convcalc.kinds import FAMILY_PREFIX, family_and_dims, torch_name
 
 if TYPE_CHECKING:
     from convcalc.specs import LayerSpec
@@ -43,7 +43,7 @@ def _kind_group(why: str) -> type[TyperGroup]:
         def resolve_command(self, ctx: Any, args: list[str]) -> Any:
             if args and not ctx.resilient_parsing:
                 try:
-                    family, dims = parse_kind(args[0])
+                    family, dims = family_and_dims(args[0])
                 except ValueError:
                     family, dims = "", 0
                 if family.startswith("adaptive"):
@@ -311,11 +311,11 @@ def layer(
     only (one PyTorch layer); a conv's padding stays below its kernel span, a pool's at most
     half its kernel, as PyTorch requires.
     """
-    from convcalc.kinds import parse_kind
+    from convcalc.kinds import family_and_dims
     from convcalc.solve import solve_layer
 
     try:
-        parse_kind(kind)
+        family_and_dims(kind)
     except ValueError as exc:
         raise typer.BadParameter(str(exc), param_hint="'--kind'") from None
     answer = solve_layer(
