@@ -123,10 +123,11 @@ OutputSize = Annotated[int | tuple[int | None, ...] | None, BeforeValidator(_out
 
 Int = Annotated[int, BeforeValidator(_strict(int, "an int"))]
 # torch.empty((out, in // groups, ...)): True works as 1 except as the first entry
+# (pydantic runs Before validators last to first: True becomes 1, then the strict check)
 BoolTolerantInt = Annotated[
     int,
-    BeforeValidator(lambda v: int(v) if isinstance(v, bool) else v),
     BeforeValidator(_strict(int, "an int")),
+    BeforeValidator(lambda v: int(v) if isinstance(v, bool) else v),
 ]
 OptionalInt = Annotated[int | None, BeforeValidator(_optional(_strict(int, "an int")))]
 Bool = Annotated[bool, BeforeValidator(_strict(bool, "True or False"))]

@@ -199,6 +199,14 @@ class ConvTranspose(LayerSpec):
     dilation: Size = 1
     padding_mode: Str = "zeros"
 
+    @model_validator(mode="before")
+    @classmethod
+    def _bias_of_true_channels(cls, data: Any) -> Any:
+        # the bias is torch.empty(out_channels): True is refused there, as a first entry
+        if isinstance(data, dict) and data.get("out_channels") is True and data.get("bias", True):
+            raise refuse("out_channels", "must be an int, got True (the bias's size)")
+        return data
+
     @model_validator(mode="after")
     def _check_transposed(self) -> ConvTranspose:
         _check_conv_channels(self)

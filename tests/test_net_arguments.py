@@ -36,6 +36,13 @@ ARGUMENTS: list[tuple[tuple[int, ...], str, Any]] = [
     ((1, 3), "Linear(3, 4, bias=1)", ((1, 4), 16)),
     ((1, 3), "Linear(3, 4, bias=0)", ((1, 4), 12)),
     ((1, 3), "Linear(3, True)", "out_features: must be an int, got True"),
+    # past the first entry of torch.empty's size True is 1: weight (4, 1), 4 + 4 params
+    ((1, 1), "Linear(True, 4)", ((1, 4), 8)),
+    # Conv2d(True, 2, 3): weight (2, True // 1 = 1, 3, 3) and 2 biases
+    ((1, 1, 5, 5), "Conv2d(True, 2, 3)", ((1, 2, 3, 3), 20)),
+    # ConvTranspose2d(1, True, 3): weight (1, 1, 3, 3); its bias is torch.empty(True): refused
+    ((1, 1, 5, 5), "ConvTranspose2d(1, True, 3, bias=False)", ((1, 1, 7, 7), 9)),
+    ((1, 1, 5, 5), "ConvTranspose2d(1, True, 3)", "out_channels: must be an int, got True"),
     # norms: affine / bias / elementwise_affine truth-tested; BatchNorm2d(3) has γ and β
     ((2, 3, 4, 4), "BatchNorm2d(3, affine=0)", ((2, 3, 4, 4), 0)),
     ((2, 3, 4, 4), "BatchNorm2d(3, bias=0)", ((2, 3, 4, 4), 3)),
