@@ -1,10 +1,11 @@
 """convcalc: convolution arithmetic exactly as PyTorch computes it, without PyTorch.
 
-The Python API mirrors the CLI's layers: build a spec, ask the arithmetic about it.
+One function per command, each returning a record of numbers (every record has `to_json()`);
+every refusal raises `ConvcalcError` (a ValueError) with the message the CLI prints.
 
-    >>> from convcalc import Conv, analyze
-    >>> analyze(Conv(dims=2, in_channels=3, out_channels=64, kernel_size=7, stride=2,
-    ...              padding=3), (1, 3, 224, 224)).output_shape
+    >>> from convcalc import analyze, make_spec
+    >>> analyze(make_spec("conv2d", in_channels=3, out_channels=64, kernel_size=7, stride=2,
+    ...                   padding=3), (1, 3, 224, 224)).output_shape
     (1, 64, 112, 112)
 """
 
@@ -16,14 +17,9 @@ from typing import TYPE_CHECKING, Any
 __version__ = "0.1.0"
 
 # Names are resolved on first use so that `import convcalc` (and so every CLI start,
-# including shell completion) does not pay for pydantic.
+# including shell completion) does not pay for pydantic or numpy.
 _EXPORTS = {
-    "Axis": "convcalc.arithmetic",
-    "LayerShape": "convcalc.arithmetic",
-    "analyze": "convcalc.arithmetic",
-    "ConvcalcError": "convcalc.errors",
-    "LayerError": "convcalc.errors",
-    "InputError": "convcalc.errors",
+    # layers and the shape arithmetic (`convcalc shape`)
     "AdaptiveAvgPool": "convcalc.specs",
     "AdaptiveMaxPool": "convcalc.specs",
     "AvgPool": "convcalc.specs",
@@ -33,6 +29,31 @@ _EXPORTS = {
     "MaxPool": "convcalc.specs",
     "make_spec": "convcalc.specs",
     "parse_kind": "convcalc.specs",
+    "Axis": "convcalc.arithmetic",
+    "ChannelGroups": "convcalc.arithmetic",
+    "LayerShape": "convcalc.arithmetic",
+    "WindowAxis": "convcalc.arithmetic",
+    "analyze": "convcalc.arithmetic",
+    # `convcalc params`
+    "Comparison": "convcalc.variants",
+    "compare": "convcalc.variants",
+    # `convcalc run`
+    "LayerRun": "convcalc.runs",
+    "run": "convcalc.runs",
+    "run_layer": "convcalc.execute",
+    # `convcalc net`
+    "Network": "convcalc.network",
+    "summarize": "convcalc.network",
+    # `convcalc solve`
+    "NoSolution": "convcalc.solve",
+    "solve_inputs": "convcalc.solve",
+    "solve_layer": "convcalc.solve",
+    "solve_padding": "convcalc.solve",
+    "solve_transpose": "convcalc.solve",
+    # errors
+    "ConvcalcError": "convcalc.errors",
+    "InputError": "convcalc.errors",
+    "LayerError": "convcalc.errors",
 }
 
 __all__ = [
@@ -40,23 +61,47 @@ __all__ = [
     "AdaptiveMaxPool",
     "AvgPool",
     "Axis",
+    "ChannelGroups",
+    "Comparison",
     "Conv",
     "ConvTranspose",
     "ConvcalcError",
     "InputError",
     "LayerError",
+    "LayerRun",
     "LayerShape",
     "LayerSpec",
     "MaxPool",
+    "Network",
+    "NoSolution",
+    "WindowAxis",
     "__version__",
     "analyze",
+    "compare",
     "make_spec",
     "parse_kind",
+    "run",
+    "run_layer",
+    "solve_inputs",
+    "solve_layer",
+    "solve_padding",
+    "solve_transpose",
+    "summarize",
 ]
 
 if TYPE_CHECKING:
-    from convcalc.arithmetic import Axis, LayerShape, analyze
+    from convcalc.arithmetic import Axis, ChannelGroups, LayerShape, WindowAxis, analyze
     from convcalc.errors import ConvcalcError, InputError, LayerError
+    from convcalc.execute import run_layer
+    from convcalc.network import Network, summarize
+    from convcalc.runs import LayerRun, run
+    from convcalc.solve import (
+        NoSolution,
+        solve_inputs,
+        solve_layer,
+        solve_padding,
+        solve_transpose,
+    )
     from convcalc.specs import (
         AdaptiveAvgPool,
         AdaptiveMaxPool,
@@ -68,6 +113,7 @@ if TYPE_CHECKING:
         make_spec,
         parse_kind,
     )
+    from convcalc.variants import Comparison, compare
 
 
 def __getattr__(name: str) -> Any:

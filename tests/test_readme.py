@@ -32,3 +32,38 @@ def test_readme_session_output_is_true(cli, command: str, expected: str) -> None
     result = cli(*shlex.split(command)[1:])
     actual = "\n".join(line.rstrip() for line in result.output.splitlines()).rstrip()
     assert actual == expected
+
+
+PYCON = re.compile(r"```pycon\n(.*?)```", re.DOTALL)
+# the library call behind each command, which the README's Python section must show
+COMMAND_FUNCTIONS = (
+    "analyze",
+    "compare",
+    "run",
+    "summarize",
+    "solve_padding",
+    "solve_inputs",
+    "solve_transpose",
+    "solve_layer",
+)
+
+
+def test_readme_python_examples_run() -> None:
+    """The `>>>` examples of "Using it from Python", run in order as one session."""
+    import doctest
+
+    source = "".join(PYCON.findall(README.read_text(encoding="utf-8")))
+    test = doctest.DocTestParser().get_doctest(source, {}, "README", str(README), 0)
+    runner = doctest.DocTestRunner(optionflags=doctest.NORMALIZE_WHITESPACE)
+    runner.run(test)
+    assert runner.summarize(verbose=False).attempted >= 15
+    assert runner.failures == 0
+
+
+def test_readme_python_examples_show_every_command_function() -> None:
+    import convcalc
+
+    source = "".join(PYCON.findall(README.read_text(encoding="utf-8")))
+    for name in COMMAND_FUNCTIONS:
+        assert name in convcalc.__all__
+        assert re.search(rf"\b{name}\(", source), name
