@@ -158,7 +158,7 @@ def test_many_column_chunks_give_the_one_chunk_answer(data: st.DataObject) -> No
     """Small arrays fit one column-buffer chunk; a tiny budget forces one chunk per 64
     positions (stride 1) or one block per output row (strided), so the chunk offsets are
     checked: against the one-chunk run in 2-D/3-D, against the direct sums in 1-D."""
-    import convcalc.execute as execute
+    from convcalc.execute import convolution
 
     dims = data.draw(st.sampled_from([1, 2, 3]))
     transposed = data.draw(st.booleans())
@@ -192,7 +192,7 @@ def test_many_column_chunks_give_the_one_chunk_answer(data: st.DataObject) -> No
     except LayerError:
         assume(False)
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(execute, "_COLUMN_BUDGET", 1)
+        patch.setattr(convolution, "_COLUMN_BUDGET", 1)
         chunked = run_layer(spec, x, w, b)
     assert chunked.tolist() == whole.tolist()
     if dims == 1:
@@ -785,16 +785,16 @@ def test_small_integer_floats_stay_exact_at_the_float32_threshold(m: int, bias: 
 
 
 def test_small_integer_floats_take_float32_only_when_exact(monkeypatch: Any) -> None:
-    import convcalc.execute as execute
+    from convcalc.execute import convolution
 
     seen: list[np.dtype[Any]] = []
-    correlate = execute.correlate
+    correlate = convolution.correlate
 
     def spy(x: Any, *args: Any, **kwargs: Any) -> Any:
         seen.append(x.dtype)
         return correlate(x, *args, **kwargs)
 
-    monkeypatch.setattr(execute, "correlate", spy)
+    monkeypatch.setattr(convolution, "correlate", spy)
     for m, bias, dtype in [(2**22 - 1, 3, np.float32), (2**22 - 1, 5, np.float64)]:
         x, w, b, expected = _route_case(m, bias)
         assert run_layer(ROUTE, x, w, b).tolist() == expected
@@ -823,7 +823,7 @@ def test_small_integer_floats_take_float32_only_when_exact(monkeypatch: Any) -> 
 def test_small_integer_floats_match_the_float64_path_bit_for_bit(
     values: list[int], taps: list[int]
 ) -> None:
-    import convcalc.execute as execute
+    from convcalc.execute import _exact
 
     spec = make_spec("conv1d", in_channels=1, out_channels=64, kernel_size=3, padding=1)
     x = np.array([values], dtype=np.float64)
@@ -831,7 +831,7 @@ def test_small_integer_floats_match_the_float64_path_bit_for_bit(
     b = np.arange(64, dtype=np.float64) - 32
     top, width = max(map(abs, values)), sum(map(abs, taps))
     bound = max(top * (o + 1) * width + abs(o - 32) for o in range(64))
-    assert execute._float32_exact(x, w, b) == (bound < 2**24)
+    assert _exact._float32_exact(x, w, b) == (bound < 2**24)
     routed = run_layer(spec, x, w, b)
     expected = reference_conv(
         [x.astype(int).tolist()], w.astype(int).tolist(), b.astype(int).tolist(), 1, 1, 1, 1
