@@ -1,8 +1,10 @@
 """convcalc.execute.run_layer: seed answers, exactness, shapes, and torch as the oracle.
 
-Expected values come from the seed notes (with /work/shared/SEED-ERRATA.md), from hand
-calculations written next to them, from the pure-Python references below (direct sums over
-the definitions, Python ints, no numpy arithmetic), or from real torch (require_torch).
+Expected values come from hand calculations written next to them (the worked examples of
+the notes this project grew from, with the sums spelled out; where a note was wrong the row
+follows torch, e.g. ConvTranspose2d's padding=0 gives the 3×3 [[0,4,1],[8,16,6],[4,12,9]]),
+from the pure-Python references below (direct sums over the definitions, Python ints, no
+numpy arithmetic), or from real torch (require_torch).
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from convcalc import ConvcalcError, InputError, LayerError, analyze, make_spec
 from convcalc.execute import SlowPathWarning, run_layer
 from convcalc.kinds import FAMILY_PREFIX
 
-# --- seed examples (000: conv and transposed conv; 001: pooling) ------------------------------
+# --- worked examples: conv and transposed conv, then pooling, each sum written out --------
 
 SEEDS = [
     # 000 "Convolution 1D": [1+4+9, 2+6+12]

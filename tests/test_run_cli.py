@@ -18,7 +18,7 @@ from convcalc.errors import ConvcalcError, InputError, LayerError
 from convcalc.notation import number_text
 from convcalc.runs import run
 
-# Seed notes (shared/seeds, with SEED-ERRATA.md): (args, output) in the user's own rank.
+# Worked examples with their sums written out: (args, output) in the user's own rank.
 SEED_RUNS = [
     # 000 "Convolution 1D": [1+4+9, 2+6+12]
     (["conv1d", "-i", "[1,2,3,4]", "-w", "[1,2,3]"], [14, 20]),
