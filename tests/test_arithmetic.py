@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import math
 from fractions import Fraction
+from typing import Any
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from convcalc import LayerError, analyze, make_spec
+from convcalc import Conv, ConvcalcError, LayerError, analyze, make_spec
 from convcalc.arithmetic import adaptive_max_window, adaptive_window, pool_output_size
 
 OK = [
@@ -772,3 +773,23 @@ def test_ceil_mode_last_window_starts_inside(
     # ceil mode adds at most one window, and every window starts inside input or left padding
     assert floor_out <= out <= floor_out + 1
     assert (out - 1) * stride < size + pad
+
+
+@pytest.mark.parametrize(
+    ("build", "message"),
+    [
+        (lambda: make_spec("Conv9d"), "unknown layer kind 'Conv9d'"),
+        (
+            lambda: Conv(dims=2, in_channels=3, out_channels=8, kernel_size=3, groups=2),
+            "groups: in_channels=3 is not divisible by groups=2",
+        ),
+        (lambda: make_spec("maxpool2d", kernel_size=2, ceil_mode=1), "ceil_mode: must be True"),
+        (lambda: make_spec("conv1d", in_channels=1, out_channels=1), "kernel_size: Field required"),
+    ],
+)
+def test_every_refusal_is_a_convcalc_error(build: Any, message: str) -> None:
+    """The API's one exception type: ConvcalcError, a ValueError, never pydantic's."""
+    with pytest.raises(ConvcalcError) as caught:
+        build()
+    assert isinstance(caught.value, ValueError)
+    assert message in str(caught.value)

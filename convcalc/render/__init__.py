@@ -17,8 +17,11 @@ from convcalc.notation import fraction_text as fmt_fraction
 from convcalc.notation import shape_text
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
 
 __all__ = [
     "FLAG_WORDS",
@@ -28,6 +31,7 @@ __all__ = [
     "is_ascii",
     "make_console",
     "make_table",
+    "warnings_text",
     "with_flags",
 ]
 
@@ -95,3 +99,14 @@ def fmt_int(value: int | None) -> str:
 
 def fmt_shape(shape: tuple[int, ...] | None) -> str:
     return "—" if shape is None else shape_text(shape, "python")
+
+
+def warnings_text(warnings: Sequence[str]) -> Text:
+    """Each warning on a line of its own, after a blank line, marked in yellow."""
+    from rich.text import Text
+
+    text = Text()
+    for warning in warnings:
+        text.append("\nwarning: ", style="yellow bold")
+        text.append(warning)
+    return text

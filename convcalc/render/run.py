@@ -11,7 +11,7 @@ from rich.table import Table
 from rich.text import Text
 
 from convcalc.notation import number_text
-from convcalc.render import fmt_shape, make_table
+from convcalc.render import fmt_shape, make_table, warnings_text
 from convcalc.render.explain import BIAS, NOTE, PAD, VALUE, legend, lines, target, truncation_note
 
 if TYPE_CHECKING:
@@ -205,9 +205,5 @@ def run_report(
                 title = f"input channel {plane.channel}{of}"
                 parts += [Text(""), plane_view(plane, window, title, ascii_only=ascii_only)]
     if result.warnings:
-        notes = Text()
-        for warning in result.warnings:
-            notes.append("\nwarning: ", style="yellow bold")
-            notes.append(warning)
-        parts.append(notes)
+        parts.append(warnings_text(result.warnings))
     return Group(*parts)

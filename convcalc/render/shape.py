@@ -7,7 +7,7 @@ from rich.table import Table
 from rich.text import Text
 
 from convcalc.arithmetic import LayerShape, WindowAxis
-from convcalc.render import fmt_fraction, fmt_int, fmt_shape, make_table
+from convcalc.render import fmt_fraction, fmt_int, fmt_shape, make_table, warnings_text
 
 
 def shape_report(result: LayerShape, *, ascii_only: bool = False) -> RenderableType:
@@ -62,9 +62,5 @@ def shape_report(result: LayerShape, *, ascii_only: bool = False) -> RenderableT
 
     parts: list[RenderableType] = [table, formulas, summary]
     if result.warnings:
-        warnings = Text()
-        for warning in result.warnings:
-            warnings.append("\nwarning: ", style="yellow bold")
-            warnings.append(warning)
-        parts.append(warnings)
+        parts.append(warnings_text(result.warnings))
     return Group(*parts)
