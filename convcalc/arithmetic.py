@@ -337,7 +337,7 @@ def _conv(
         if padded < eff:
             raise LayerError(_too_small_message(spec, names[i], size, k, d, pad, eff, padded))
         out = conv_output_size(size, k, s, pad, d)
-        unused = _unused_trailing(size, pad[0], out, s, eff)
+        unused = unused_trailing(size, pad[0], out, s, k, d)
         if unused:
             warnings.append(_unused_message(names[i], unused, size, s))
         if spec.padding == "same" and pad[0] != pad[1]:
@@ -405,10 +405,71 @@ def _too_small_message(
     )
 
 
-def _unused_trailing(size: int, before: int, out: int, stride: int, eff: int) -> int:
-    """Real input elements after the last window's end (padding excluded)."""
-    last_end = (out - 1) * stride + eff  # exclusive, in padded coordinates
-    return max(0, before + size - last_end)
+def unused_trailing(
+    size: int, before: int, out: int, stride: int, kernel: int, dilation: int
+) -> int:
+    """Input elements after the last one any tap of any window reads (padding excluded).
+
+    Tap t of window o reads padded position o·s + t·d.  A tap's last read comes from the last
+    window, or, for the taps that overshoot the input, from the last window whose tap still
+    lands inside: P_t = B − ((B − t·d) mod s) with B the last input element's position.  The
+    smallest of those residues is found in O(log² s) (`_min_residue`): kernels and strides
+    may be huge, so no loop over taps or windows.
+    """
+    if out < 1 or kernel < 1:
+        return size  # no window, or an empty kernel (ATen's 0-channel path)
+    if dilation == 0:  # every tap on the window's start (ATen's empty-batch path)
+        kernel, dilation = 1, 1
+    last_input = before + size - 1  # padded position of the last input element
+    last_window = (out - 1) * stride
+    best = -1  # the largest padded position read inside the input's end
+    inside = (last_input - last_window) // dilation if last_input >= last_window else -1
+    if inside >= 0:
+        best = last_window + min(kernel - 1, inside) * dilation
+    first, final = inside + 1, min(kernel - 1, last_input // dilation)
+    if first <= final:
+        residue = _min_residue(
+            (-dilation) % stride,
+            (last_input - first * dilation) % stride,
+            stride,
+            final - first + 1,
+        )
+        best = max(best, last_input - residue)
+    return size if best < before else last_input - best
+
+
+def _min_residue(a: int, b: int, m: int, n: int) -> int:
+    """min over x in [0, n) of (a·x + b) mod m (a, b ≥ 0, m, n ≥ 1), by bisection on the
+    count of residues ≤ c, each count a floor sum."""
+
+    def at_most(c: int) -> int:  # how many x have (a·x + b) mod m ≤ c
+        return n - (_floor_sum(n, m, a, b + m - 1 - c) - _floor_sum(n, m, a, b))
+
+    low, high = 0, m - 1  # at_most(high) = n ≥ 1
+    while low < high:
+        middle = (low + high) // 2
+        if at_most(middle) >= 1:
+            high = middle
+        else:
+            low = middle + 1
+    return low
+
+
+def _floor_sum(n: int, m: int, a: int, b: int) -> int:
+    """Σ_{x<n} ⌊(a·x + b)/m⌋ for a, b ≥ 0 in O(log m) (the Euclid-like reduction)."""
+    total = 0
+    while True:
+        if a >= m:
+            total += n * (n - 1) // 2 * (a // m)
+            a %= m
+        if b >= m:
+            total += n * (b // m)
+            b %= m
+        y = a * n + b
+        if y < m:
+            return total
+        n, b = divmod(y, m)
+        m, a = a, m
 
 
 def _unused_message(axis: str, unused: int, size: int, stride: int) -> str:
@@ -551,7 +612,7 @@ def _pool(
             raise LayerError(
                 _too_small_message(spec, names[i], size, k, d, (p, p), eff, size + 2 * p)
             )
-        unused = _unused_trailing(size, p, out, s, eff)
+        unused = unused_trailing(size, p, out, s, k, d)
         if unused:
             warnings.append(_unused_message(names[i], unused, size, s))
         if dropped:

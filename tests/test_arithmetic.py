@@ -693,6 +693,32 @@ def test_unused_trailing_input() -> None:
     assert any("last 2 of 10" in w for w in result.warnings)
 
 
+# (kind, args, input shape, unused per axis): the trailing elements no tap ever reads
+UNUSED = [
+    # k=1 s=3 p=3 on [10, 20]: padded positions 0, 3, 6 read index -3, 0, 3 → only 10 is read
+    ("conv1d", dict(kernel_size=1, stride=3, padding=3), (1, 1, 2), (1,)),
+    # k=3 d=3 p=1 s=3 on 8: windows at -1 and 2 read -1, 2, 5 and 2, 5, 8 → 6 and 7 unread
+    ("maxpool1d", dict(kernel_size=3, padding=1, dilation=3), (1, 8), (2,)),
+    # the same on 9: index 8 is read by the second window's last tap
+    ("maxpool1d", dict(kernel_size=3, padding=1, dilation=3), (1, 9), (0,)),
+    # k=2 d=4 s=1 on 6: windows 0, 1 read 0, 4 and 1, 5 → all read
+    ("conv1d", dict(kernel_size=2, dilation=4), (1, 1, 6), (0,)),
+    # k=2 d=4 s=5 on 12: ⌊(12 − 5)/5⌋ + 1 = 2 windows read 0, 4 and 5, 9 → 10, 11 unread
+    ("conv1d", dict(kernel_size=2, dilation=4, stride=5), (1, 1, 12), (2,)),
+    # k=1 s=100 p=5 on 1: one window, at padded 0: the input is never read
+    ("conv1d", dict(kernel_size=1, stride=100, padding=5), (1, 1, 1), (1,)),
+]
+
+
+@pytest.mark.parametrize(("kind", "args", "shape", "unused"), UNUSED)
+def test_unused_counts_elements_no_tap_reads(
+    kind: str, args: dict, shape: tuple[int, ...], unused: tuple[int, ...]
+) -> None:
+    if kind.startswith("conv"):
+        args = {"in_channels": 1, "out_channels": 1, **args}
+    assert analyze(make_spec(kind, **args), shape).unused_input == unused
+
+
 def test_formula_text() -> None:
     spec = make_spec("conv2d", in_channels=3, out_channels=64, kernel_size=7, stride=2, padding=3)
     axis = analyze(spec, (1, 3, 224, 224)).axes[0]
