@@ -153,3 +153,29 @@ def test_version(cli) -> None:
     result = cli("--version")
     assert result.exit_code == 0
     assert result.stdout.strip() == f"convcalc {version('convcalc')}"
+
+
+def test_a_constructor_title_is_never_wrapped_on_a_wide_terminal(cli, monkeypatch) -> None:
+    monkeypatch.setenv("COLUMNS", "200")
+    result = cli("shape", "adaptiveavgpool2d", "-i", "1,512,7,7", "--output-size", "1")
+    assert result.stdout.splitlines()[0] == "AdaptiveAvgPool2d(output_size=1)"
+    args = ["conv2d", "-i", "1,3,224,224", "-o", "64", "-k", "7", "-s", "2", "-p", "3"]
+    result = cli("shape", *args, "--padding-mode", "reflect", "--no-bias", "-d", "1")
+    title = "Conv2d(3, 64, kernel_size=7, stride=2, padding=3, bias=False, padding_mode='reflect')"
+    assert result.stdout.splitlines()[0] == title
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["shape", "conv2d", "-i", "1,3,224,224", "-o", "64", "-k", "7", "-s", "2", "-p", "3"],
+        ["params", "conv2d", "--in-channels", "3", "-o", "256", "-k", "5"],
+        ["solve", "padding", "conv2d", "-i", "224", "-k", "3", "-s", "2", "-t", "112"],
+        ["net", "-i", "1,1,32,32", "Conv2d(1, 6, 5)", "ReLU()", "MaxPool2d(2)"],
+        ["run", "conv2d", "-i", "[[1,2,3],[4,5,6]]", "-w", "[[1,1]]", "--explain"],
+    ],
+)
+def test_no_line_ends_in_spaces(cli, args: list[str]) -> None:
+    result = cli(*args)
+    assert result.exit_code == 0, result.output
+    assert all(line == line.rstrip() for line in result.stdout.splitlines())

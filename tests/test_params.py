@@ -629,3 +629,17 @@ def test_variants_match_torch(case: dict[str, Any]) -> None:
 
     torch = require_torch()
     check_against_torch(torch, _compare(case))
+
+
+@pytest.mark.parametrize("columns", [30, 40, 50, 60, 70, 80, 120])
+def test_narrow_terminals_never_cut_a_number(cli, monkeypatch, columns: int) -> None:
+    """Numbers go compact (119k), then columns go; no cell is cut with '…'."""
+    monkeypatch.setenv("COLUMNS", str(columns))
+    result = cli("params", "conv2d", "-i", "1,3,224,224", "-o", "256", "-k", "5")
+    assert result.exit_code == 0, result.output
+    tables = result.stdout.split("\nlayers")[0]
+    assert "…" not in tables
+    # the bottleneck's parameters, 119,360, in full or as 119k
+    bottleneck = next(line for line in tables.splitlines() if line.startswith("bottleneck"))
+    assert "119,360" in bottleneck or "119k" in bottleneck
+    assert all(len(line) <= columns for line in tables.splitlines())

@@ -120,7 +120,9 @@ def _params(family: str, dims: int) -> Any:
             return
         from convcalc.render.params import params_report
 
-        print_report(lambda ascii_only, _: params_report(comparison, ascii_only=ascii_only))
+        print_report(
+            lambda ascii_only, width: params_report(comparison, width=width, ascii_only=ascii_only)
+        )
 
     return layer_command(
         family,

@@ -17,7 +17,7 @@ from convcalc.notation import fraction_text as fmt_fraction
 from convcalc.notation import shape_text
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Callable, Sequence
 
     from rich.console import Console
     from rich.table import Table
@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "FLAG_WORDS",
+    "fit_columns",
     "fmt_fraction",
     "fmt_int",
     "fmt_shape",
@@ -62,12 +63,48 @@ def make_console(file: IO[str] | None = None, *, width: int | None = None) -> Co
         # a legacy code page cannot show ⌊ · → …: write '?' rather than fail half-way
         stream.reconfigure(errors="replace")
     return Console(
-        file=stream,
+        file=_TrimmedLines(stream),
         width=width,
         highlight=False,
         emoji=False,
         color_system=None if plain else "auto",
     )
+
+
+# spaces at a line's end, before any closing style codes
+_TRAILING = re.compile(r" +((?:\x1b\[[0-9;]*m)*)$")
+
+
+class _TrimmedLines(io.TextIOBase):
+    """`stream` with the spaces at the end of each line dropped: rich pads every table cell
+    to its column's width, which leaves trailing spaces in pipes and copied text."""
+
+    def __init__(self, stream: IO[str]) -> None:
+        super().__init__()
+        self._stream = stream
+        self._pending = ""
+
+    def write(self, text: str) -> int:
+        *lines, self._pending = (self._pending + text).split("\n")
+        for line in lines:
+            self._stream.write(_TRAILING.sub(r"\1", line) + "\n")
+        return len(text)
+
+    def flush(self) -> None:
+        if self._pending:
+            self._stream.write(self._pending)
+            self._pending = ""
+        self._stream.flush()
+
+    def isatty(self) -> bool:
+        return self._stream.isatty()
+
+    def fileno(self) -> int:
+        return self._stream.fileno()
+
+    @property
+    def encoding(self) -> str:  # type: ignore[override]
+        return getattr(self._stream, "encoding", None) or "utf-8"
 
 
 def is_ascii(console: Console) -> bool:
@@ -78,9 +115,11 @@ def make_table(*columns: str, title: str | None = None, ascii_only: bool = False
     """Tables built in one place: compact, right-aligned numbers, ASCII when asked."""
     from rich import box
     from rich.table import Table
+    from rich.text import Text
 
     table = Table(
-        title=title,
+        # a title is a constructor call to copy: never wrapped at the table's width
+        title=None if title is None else Text(title, no_wrap=True, overflow="ignore"),
         box=box.ASCII if ascii_only else box.SIMPLE_HEAD,
         title_justify="left",
         pad_edge=False,
@@ -91,6 +130,29 @@ def make_table(*columns: str, title: str | None = None, ascii_only: bool = False
     for i, column in enumerate(columns):
         table.add_column(column, justify="left" if i == 0 else "right", no_wrap=i == 0)
     return table
+
+
+Rows = tuple[tuple[str, ...], list[tuple[str, ...]]]  # (headers, rows)
+GAP = 2  # characters between two columns of make_table's tables
+
+
+def table_width(headers: tuple[str, ...], rows: list[tuple[str, ...]]) -> int:
+    """The width make_table's table needs to show every cell whole."""
+    widths = [max(len(cell) for cell in column) for column in zip(headers, *rows, strict=True)]
+    return sum(widths) + GAP * (len(widths) - 1)
+
+
+def fit_columns(
+    build: Callable[[bool, frozenset[str]], Rows], width: int, drops: Sequence[str]
+) -> Rows:
+    """The first of build(compact, dropped) that fits `width`: numbers in full, then compact
+    (119k), then without the columns in `drops`, one more at a time.  Never a cut number."""
+    choices = [(False, ()), (True, ()), *((True, tuple(drops[: i + 1])) for i in range(len(drops)))]
+    for compact, dropped in choices:
+        headers, rows = build(compact, frozenset(dropped))
+        if table_width(headers, rows) <= width:
+            break
+    return headers, rows
 
 
 def fmt_int(value: int | None) -> str:

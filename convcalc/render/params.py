@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from rich.console import Group, RenderableType
 from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
-from convcalc.render import fmt_int, fmt_shape, make_table, with_flags
+from convcalc.notation import compact as compact_number
+from convcalc.render import Rows, fit_columns, fmt_int, fmt_shape, make_table, with_flags
 from convcalc.variants import Comparison
 
 
@@ -15,46 +18,58 @@ def _ratio(value: float | None) -> str:
     return "—" if value is None else f"{value:.3g}"
 
 
-def _summary(comparison: Comparison, arrow: str, ascii_only: bool) -> Table:
-    table = make_table(
-        "variant",
-        "channels",
-        "weights",
-        "biases",
-        "params",
-        "ratio",
-        title=comparison.layer.torch_call(),
-        ascii_only=ascii_only,
-    )
-    table.columns[1].justify = "left"
-    for variant in comparison.variants:
-        table.add_row(
-            variant.name,
-            arrow.join(map(str, variant.channels)),
-            fmt_int(variant.weights),
-            fmt_int(variant.biases),
-            fmt_int(variant.params),
-            _ratio(variant.ratio),
-        )
+def _number(compact: bool) -> Callable[[int | None], str]:
+    return (lambda v: "—" if v is None else compact_number(v)) if compact else fmt_int
+
+
+def _summary(comparison: Comparison, arrow: str, ascii_only: bool, width: int) -> Table:
+    def build(compact: bool, dropped: frozenset[str]) -> Rows:
+        number = _number(compact)
+        columns = {
+            "variant": [v.name for v in comparison.variants],
+            "channels": [arrow.join(map(str, v.channels)) for v in comparison.variants],
+            "weights": [number(v.weights) for v in comparison.variants],
+            "biases": [number(v.biases) for v in comparison.variants],
+            "params": [number(v.params) for v in comparison.variants],
+            "ratio": [_ratio(v.ratio) for v in comparison.variants],
+        }
+        kept = [name for name in columns if name not in dropped]
+        return tuple(kept), list(zip(*(columns[name] for name in kept), strict=True))
+
+    # params = weights + biases: those two go first, then the channel flow
+    headers, rows = fit_columns(build, width, ("weights", "biases", "channels", "ratio"))
+    table = make_table(*headers, title=comparison.layer.torch_call(), ascii_only=ascii_only)
+    if "channels" in headers:
+        table.columns[1].justify = "left"
+    for row in rows:
+        table.add_row(*row)
     return table
 
 
-def _costs(comparison: Comparison, ascii_only: bool) -> Table:
+def _costs(comparison: Comparison, ascii_only: bool, width: int) -> Table:
+    def build(compact: bool, dropped: frozenset[str]) -> Rows:
+        number = _number(compact)
+        rows = [
+            (
+                v.name,
+                fmt_shape(v.output_shape).replace(", ", ",")
+                if compact
+                else fmt_shape(v.output_shape),
+                number(v.macs),
+                _ratio(v.macs_ratio),
+            )
+            for v in comparison.variants
+        ]
+        headers = ("variant", "output shape", "MACs", "ratio")
+        kept = [i for i, name in enumerate(headers) if name not in dropped]
+        return tuple(headers[i] for i in kept), [tuple(row[i] for i in kept) for row in rows]
+
+    headers, rows = fit_columns(build, width, ("output shape", "ratio"))
     table = make_table(
-        "variant",
-        "output shape",
-        "MACs",
-        "ratio",
-        title=f"on input {fmt_shape(comparison.input_shape)}",
-        ascii_only=ascii_only,
+        *headers, title=f"on input {fmt_shape(comparison.input_shape)}", ascii_only=ascii_only
     )
-    for variant in comparison.variants:
-        table.add_row(
-            variant.name,
-            fmt_shape(variant.output_shape),
-            fmt_int(variant.macs),
-            _ratio(variant.macs_ratio),
-        )
+    for row in rows:
+        table.add_row(*row)
     return table
 
 
@@ -75,12 +90,14 @@ def _layers(comparison: Comparison, plus_minus: str, ascii_only: bool) -> Table:
     return table
 
 
-def params_report(comparison: Comparison, *, ascii_only: bool = False) -> RenderableType:
+def params_report(
+    comparison: Comparison, *, width: int = 80, ascii_only: bool = False
+) -> RenderableType:
     arrow = "->" if ascii_only else "→"
     plus_minus = "+-" if ascii_only else "±"
-    parts: list[RenderableType] = [_summary(comparison, arrow, ascii_only)]
+    parts: list[RenderableType] = [_summary(comparison, arrow, ascii_only, width)]
     if comparison.input_shape is not None:
-        parts += [Text(""), _costs(comparison, ascii_only)]
+        parts += [Text(""), _costs(comparison, ascii_only, width)]
     parts += [Text(""), _layers(comparison, plus_minus, ascii_only)]
 
     notes = Text()
