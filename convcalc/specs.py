@@ -63,14 +63,17 @@ class LayerSpec(Arguments):
                 continue
             lengths = self.allowed_lengths(name)
             if isinstance(value, tuple) and lengths is not None and len(value) not in lengths:
+                ints = "a tuple of one int" if self.dims == 1 else f"{self.dims} ints"
                 raise refuse(
                     name,
-                    f"{self.torch_name} needs an int or {self.dims} ints, "
-                    f"got {len(value)}: {value}",
+                    f"{self.torch_name} needs an int or {ints}, got {len(value)}: {value}",
                 )
             bound = self.lower_bound(name, low)
             if bound is not None and any(v < bound for v in expand(value, self.dims)):
-                raise refuse(name, f"must be ≥ {bound}, got {value}")
+                # a conv's kernel 0 passes the constructor (for 0-channel inputs only): the
+                # bound people need is still 1
+                shown = max(bound, 1) if name == "kernel_size" else bound
+                raise refuse(name, f"must be ≥ {shown}, got {value}")
         return self
 
     def lower_bound(self, name: str, default: int | None) -> int | None:

@@ -179,3 +179,23 @@ def test_no_line_ends_in_spaces(cli, args: list[str]) -> None:
     result = cli(*args)
     assert result.exit_code == 0, result.output
     assert all(line == line.rstrip() for line in result.stdout.splitlines())
+
+
+# (args, message): one bound per parameter, whatever side of it the value falls
+BOUND_MESSAGES = [
+    (["conv1d", "-i", "1,1,8", "-o", "1", "-k", "-3"], "kernel_size: must be ≥ 1, got -3"),
+    (["conv1d", "-i", "1,1,8", "-o", "1", "-k", "0"], "kernel_size: must be ≥ 1, got 0"),
+    (
+        ["conv1d", "-i", "1,1,8", "-o", "1", "-k", "3,3"],
+        "kernel_size: Conv1d needs an int or a tuple of one int, got 2: (3, 3)",
+    ),
+    (
+        ["conv2d", "-i", "1,1,8,8", "-o", "1", "-k", "3,3,3"],
+        "kernel_size: Conv2d needs an int or 2 ints, got 3: (3, 3, 3)",
+    ),
+]
+
+
+@pytest.mark.parametrize(("args", "message"), BOUND_MESSAGES)
+def test_bound_messages_agree(cli, args: list[str], message: str) -> None:
+    assert_clean_error(cli("shape", *args), 1, message, one_line=True)

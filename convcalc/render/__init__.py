@@ -11,7 +11,7 @@ import io
 import os
 import re
 import sys
-from typing import IO, TYPE_CHECKING
+from typing import IO, TYPE_CHECKING, cast
 
 from convcalc.notation import fraction_text as fmt_fraction
 from convcalc.notation import shape_text
@@ -63,7 +63,7 @@ def make_console(file: IO[str] | None = None, *, width: int | None = None) -> Co
         # a legacy code page cannot show ⌊ · → …: write '?' rather than fail half-way
         stream.reconfigure(errors="replace")
     return Console(
-        file=_TrimmedLines(stream),
+        file=cast("IO[str]", _TrimmedLines(stream)),
         width=width,
         highlight=False,
         emoji=False,
