@@ -23,6 +23,9 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError
 from pydantic_core import PydanticCustomError
 
 from convcalc.errors import layer_error
+from convcalc.notation import int_text
+
+INT64_MAX = 2**63 - 1  # PyTorch's sizes, counts and arguments are int64_t
 
 
 def is_int(value: object) -> bool:
@@ -41,16 +44,37 @@ def refuse(field: str, message: str, **context: Any) -> PydanticCustomError:
     return PydanticCustomError("layer", f"{field}: {message}", context)
 
 
+def _shown(value: object) -> str:
+    """A value in a message: never a 5,000-digit int or a page of text."""
+    if is_int(value):
+        return int_text(value)  # type: ignore[arg-type]
+    if isinstance(value, list | tuple) and len(value) <= 8:
+        inner = ", ".join(_shown(v) for v in value)
+        return f"({inner},)" if len(value) == 1 else f"({inner})"
+    text = repr(value) if not isinstance(value, list | tuple) else f"a sequence of {len(value)}"
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _int64(value: int) -> int:
+    if not -INT64_MAX - 1 <= value <= INT64_MAX:
+        raise PydanticCustomError(
+            "int64",
+            "{value} does not fit PyTorch's int64 (at most 2**63 - 1 = 9223372036854775807)",
+            {"value": int_text(value)},
+        )
+    return value
+
+
 def _size(value: object, *, bools: bool = False) -> object:
     def ok(v: object) -> bool:
         return is_int(v) or (bools and isinstance(v, bool))
 
     if ok(value):
-        return int(value)  # type: ignore[call-overload]
+        return _int64(int(value))  # type: ignore[call-overload]
     if isinstance(value, list | tuple) and all(ok(v) for v in value):
-        return tuple(int(v) for v in value)
+        return tuple(_int64(int(v)) for v in value)
     raise PydanticCustomError(
-        "size", "must be an int or a tuple of ints, got {value}", {"value": repr(value)}
+        "size", "must be an int or a tuple of ints, got {value}", {"value": _shown(value)}
     )
 
 
@@ -69,13 +93,13 @@ def _padding(value: object) -> object:
 
 def _output_size(value: object) -> object:
     if is_int(value):
-        return value
+        return _int64(value)  # type: ignore[arg-type]
     if isinstance(value, list | tuple) and all(v is None or is_int(v) for v in value):
-        return tuple(value)
+        return tuple(v if v is None else _int64(v) for v in value)
     raise PydanticCustomError(
         "size",
         "must be an int or a tuple of ints and Nones, got {value}",
-        {"value": repr(value)},
+        {"value": _shown(value)},
     )
 
 
@@ -86,7 +110,7 @@ def _strict(kind: type, name: str) -> Callable[[object], object]:
             raise PydanticCustomError(
                 "type", "must be {kind}, got {value}", {"kind": name, "value": repr(value)}
             )
-        return value
+        return _int64(value) if kind is int else value  # type: ignore[arg-type]
 
     return check
 
@@ -104,7 +128,7 @@ def _real(value: object) -> object:
     if isinstance(value, int | float) and math.isfinite(value):
         return float(value)
     raise PydanticCustomError(
-        "type", "must be a finite number, got {value}", {"value": repr(value)}
+        "type", "must be a finite number, got {value}", {"value": _shown(value)}
     )
 
 

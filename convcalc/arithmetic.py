@@ -16,8 +16,9 @@ from fractions import Fraction
 from functools import lru_cache
 
 from convcalc import padding as padding_rules
+from convcalc.arguments import INT64_MAX
 from convcalc.errors import LayerError
-from convcalc.notation import json_number, shape_text
+from convcalc.notation import count_text, json_number, shape_text
 from convcalc.specs import (
     AdaptiveAvgPool,
     AdaptiveMaxPool,
@@ -219,6 +220,23 @@ class LayerShape:
 def check_input_shape(input_shape: tuple[int, ...]) -> None:
     if not input_shape or any(size < 0 for size in input_shape):
         raise LayerError(f"input: sizes must be ≥ 0, got {shape_text(input_shape)}")
+    check_tensor("input", input_shape)
+
+
+def check_tensor(name: str, shape: Sequence[int]) -> None:
+    """PyTorch's tensors have int64 sizes and an int64 element count (limits on bytes, which
+    depend on the dtype, are left to the machine)."""
+    if any(size > INT64_MAX for size in shape):
+        raise LayerError(
+            f"{name}: {shape_text(shape)} has a size beyond PyTorch's int64 (at most "
+            f"2**63 - 1 = {INT64_MAX})"
+        )
+    count = math.prod(shape)
+    if count > INT64_MAX:
+        raise LayerError(
+            f"{name}: {shape_text(shape)} has {count_text(count)} elements, more than "
+            f"PyTorch's int64 count allows (2**63 - 1 = {INT64_MAX})"
+        )
 
 
 def split_input(spec: LayerSpec, input_shape: tuple[int, ...]) -> tuple[bool, int, tuple[int, ...]]:
@@ -252,14 +270,17 @@ def _analyze(spec: LayerSpec, input_shape: tuple[int, ...]) -> LayerShape:
             return mean
     batched, channels, spatial = split_input(spec, input_shape)
     if isinstance(spec, Conv):
-        return _conv(spec, input_shape, batched, channels, spatial)
-    if isinstance(spec, ConvTranspose):
-        return _conv_transpose(spec, input_shape, batched, channels, spatial)
-    if isinstance(spec, MaxPool | AvgPool):
-        return _pool(spec, input_shape, batched, spatial)
-    if isinstance(spec, AdaptiveAvgPool | AdaptiveMaxPool):
-        return _adaptive(spec, input_shape, batched, spatial)
-    raise TypeError(f"not a layer spec: {spec!r}")  # pragma: no cover
+        result = _conv(spec, input_shape, batched, channels, spatial)
+    elif isinstance(spec, ConvTranspose):
+        result = _conv_transpose(spec, input_shape, batched, channels, spatial)
+    elif isinstance(spec, MaxPool | AvgPool):
+        result = _pool(spec, input_shape, batched, spatial)
+    elif isinstance(spec, AdaptiveAvgPool | AdaptiveMaxPool):
+        result = _adaptive(spec, input_shape, batched, spatial)
+    else:  # pragma: no cover
+        raise TypeError(f"not a layer spec: {spec!r}")
+    check_tensor("output", result.output_shape)
+    return result
 
 
 def _batch_head(input_shape: tuple[int, ...], batched: bool) -> tuple[int, ...]:
@@ -291,6 +312,7 @@ def conv_output_size(size: int, kernel: int, stride: int, padding: Pair, dilatio
 
 def weights(spec: Conv | ConvTranspose) -> Weights:
     weight_shape = channel_groups(spec).weight_shape(expand(spec.kernel_size, spec.dims))
+    check_tensor("weight", weight_shape)
     fan_in = math.prod(weight_shape[1:])
     return Weights(
         weight_shape=weight_shape,

@@ -13,6 +13,22 @@ ShapeStyle = Literal["dims", "python", "sizes"]
 DECIMALS = 6  # digits after the point for rationals that do not terminate sooner
 
 
+def int_text(value: int) -> str:
+    """An int as digits, or, past 30 digits, as its size (Python will not even write an int
+    of more than 4,300 digits as text)."""
+    if value.bit_length() <= 99:  # below 10**29.8
+        return str(value)
+    digits = int(value.bit_length() * 0.30103) + 1  # ≈ log10(2): the count, ± 1
+    return f"{'-' if value < 0 else ''}<an integer of about {digits:,} digits>"
+
+
+def count_text(value: int) -> str:
+    """A large count as 3.63e+24 (never a float overflow, never 5,000 digits)."""
+    if value < 10**6:
+        return f"{value:,}"
+    return f"{float(value):.3g}" if value.bit_length() < 1000 else int_text(value)
+
+
 def shape_text(shape: Sequence[int], style: ShapeStyle = "dims") -> str:
     """A shape in one of the three forms convcalc prints:
 
@@ -20,7 +36,7 @@ def shape_text(shape: Sequence[int], style: ShapeStyle = "dims") -> str:
     - "python": `(4,)` for one axis, as Python prints a tuple (array shapes, tables);
     - "sizes": `224, 200`, bare (per-axis sizes as the user types them).
     """
-    body = ", ".join(map(str, shape))
+    body = ", ".join(map(int_text, shape))
     if style == "sizes":
         return body
     if style == "python" and len(shape) == 1:

@@ -199,3 +199,54 @@ BOUND_MESSAGES = [
 @pytest.mark.parametrize(("args", "message"), BOUND_MESSAGES)
 def test_bound_messages_agree(cli, args: list[str], message: str) -> None:
     assert_clean_error(cli("shape", *args), 1, message, one_line=True)
+
+
+INT64 = 2**63 - 1
+# (command line, message): PyTorch's int64 sizes and element counts, refused alike everywhere
+BEYOND_INT64 = [
+    (
+        ["shape", "conv2d", "-i", f"1,3,{10**40},{10**40}", "-o", "8", "-k", "3"],
+        "input: (1, 3, <an integer of about 41 digits>, <an integer of about 41 digits>) "
+        "has a size beyond PyTorch's int64",
+    ),
+    (
+        ["shape", "conv2d", "-i", f"1,3,{2**40},{2**40}", "-o", "8", "-k", "3"],
+        "input: (1, 3, 1099511627776, 1099511627776) has 3.63e+24 elements",
+    ),
+    (
+        ["shape", "conv2d", "-i", "1,3,8,8", "-o", "8", "-k", str(INT64 + 1)],
+        "kernel_size: 9223372036854775808 does not fit PyTorch's int64",
+    ),
+    (
+        ["params", "conv2d", "--in-channels", str(10**40), "-o", "8", "-k", "3"],
+        "in_channels: <an integer of about 41 digits> does not fit PyTorch's int64",
+    ),
+    (
+        ["params", "conv2d", "--in-channels", str(10**309), "-o", "1", "-k", "1"],
+        "in_channels: <an integer of about 310 digits> does not fit PyTorch's int64",
+    ),
+    (
+        ["params", "conv2d", "--in-channels", str(2**31), "-o", str(2**31), "-k", "3"],
+        "weight: (2147483648, 2147483648, 3, 3) has 4.15e+19 elements",
+    ),
+    (
+        ["shape", "conv2d", "-i", f"1,1,{10**2200},{10**2200}", "-o", "1", "-k", "1"],
+        "input: (1, 1, <an integer of about 2,201 digits>",
+    ),
+    (
+        ["shape", "convtranspose1d", "-i", "1,1,4", "-o", "1", "-k", "1", "-s", str(2**62)],
+        "output: (1, 1, 13835058055282163713) has a size beyond PyTorch's int64",
+    ),
+]
+
+
+@pytest.mark.parametrize(("args", "message"), BEYOND_INT64)
+def test_sizes_beyond_int64_are_refused(cli, args: list[str], message: str) -> None:
+    assert_clean_error(cli(*args), 1, message, one_line=True)
+
+
+def test_the_largest_int64_sizes_are_accepted(cli) -> None:
+    # torch: Conv1d(1, 1, 1, stride=2**63 - 1) on (1, 1, 3) gives (1, 1, 1)
+    result = cli("shape", "conv1d", "-i", "1,1,3", "-o", "1", "-k", "1", "-s", str(INT64), "--json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["output_shape"] == [1, 1, 1]

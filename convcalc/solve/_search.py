@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from convcalc.arguments import expand
@@ -49,8 +50,41 @@ def axis_spec(spec: LayerSpec, axis: int, **changes: Any) -> LayerSpec:
 
 
 def square_shape(spec: LayerSpec, size: int) -> tuple[int, ...]:
-    """An unbatched one-channel input with `size` on every axis."""
-    return (1,) + (size,) * spec.dims
+    """An unbatched one-channel input with `size` on the first axis, the one solved, and the
+    smallest size the layer accepts on the others (the same values): a tensor PyTorch can
+    hold (int64 elements) even with `size` at MAX_SIZE."""
+    others = _least_accepted(spec) if spec.dims > 1 else size
+    return (1, size) + (min(size, others),) * (spec.dims - 1)
+
+
+_PROBE_CAP = 2**20  # a cube of this side has 2**60 elements: within int64 in 3-D
+
+
+@lru_cache(maxsize=256)
+def _least_accepted(spec: LayerSpec) -> int:
+    """The smallest n such that PyTorch takes an input of n on every axis (bisection; the
+    layer accepts every larger n), or _PROBE_CAP when no cube up to it is accepted; doubling
+    first, so that only cubes near the answer are tried."""
+
+    def accepted(n: int) -> bool:
+        try:
+            analyze(spec, (1,) + (n,) * spec.dims)
+        except LayerError:
+            return False
+        return True
+
+    low, high = 0, 1  # refused at low (or low = 0), accepted at high
+    while not accepted(high):
+        if high >= _PROBE_CAP:
+            return _PROBE_CAP
+        low, high = high, 2 * high
+    while high - low > 1:
+        middle = (low + high) // 2
+        if accepted(middle):
+            high = middle
+        else:
+            low = middle
+    return high
 
 
 def output_for(spec: LayerSpec, size: int) -> int | None:
