@@ -83,9 +83,10 @@ class LayerSpec(Arguments):
         """Tuple lengths PyTorch takes for a size field (None: checked later, with the input)."""
         return {self.dims} if name in self.exact_fields else {1, self.dims}
 
-    def torch_call(self) -> str:
-        """The PyTorch constructor call that builds this layer (non-default arguments only)."""
-        parts = [repr(getattr(self, name)) for name in self.positional]
+    def torch_call(self, *, channels: bool = True) -> str:
+        """The PyTorch constructor call that builds this layer (non-default arguments only);
+        with channels=False the channel counts are left as their names."""
+        parts = [repr(getattr(self, name)) if channels else name for name in self.positional]
         for name, field in type(self).model_fields.items():
             if name == "dims" or name in self.positional:
                 continue

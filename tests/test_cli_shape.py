@@ -250,3 +250,75 @@ def test_the_largest_int64_sizes_are_accepted(cli) -> None:
     result = cli("shape", "conv1d", "-i", "1,1,3", "-o", "1", "-k", "1", "-s", str(INT64), "--json")
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["output_shape"] == [1, 1, 1]
+
+
+# (input, extra options, output sizes, params, MACs): an input of fewer numbers than C,*spatial
+# (a rank PyTorch refuses for these layers) is spatial sizes; MACs of one sample
+SPATIAL = [
+    # ⌊(224 + 6 − 7)/2⌋ + 1 = 112 on both axes; no channels: no counts
+    ("conv2d", "224", ["-k", "7", "-s", "2", "-p", "3"], [112, 112], None, None),
+    # with channels: 64·3·7·7 + 64 = 9,472 params; 64·112·112 outputs × 147 = 118,013,952
+    (
+        "conv2d",
+        "224",
+        ["-k", "7", "-s", "2", "-p", "3", "--in-channels", "3", "-o", "64"],
+        [112, 112],
+        9472,
+        118_013_952,
+    ),
+    # one per axis: ⌊(112 + 2 − 3)/2⌋ + 1 = 56, ⌊(100 + 2 − 3)/2⌋ + 1 = 50
+    ("maxpool2d", "112,100", ["-k", "3", "-s", "2", "-p", "1"], [56, 50], 0, 0),
+    # transposed 1-D: (28 − 1)·2 − 2 + 3 + 1 = 56
+    (
+        "convtranspose1d",
+        "28",
+        ["-k", "3", "-s", "2", "-p", "1", "--output-padding", "1"],
+        [56],
+        None,
+        None,
+    ),
+    # 3-D, one size for every axis: 8 − 3 + 1 = 6
+    ("avgpool3d", "8", ["-k", "3", "-s", "1"], [6, 6, 6], 0, 0),
+]
+
+
+@pytest.mark.parametrize(("kind", "sizes", "options", "output", "params", "macs"), SPATIAL)
+def test_spatial_sizes_alone_answer_the_spatial_question(
+    cli, kind: str, sizes: str, options: list[str], output: list[int], params, macs
+) -> None:
+    result = cli("shape", kind, "-i", sizes, *options, "--json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["output_shape"] == output
+    assert (data["params"], data["macs"]) == (params, macs)
+    assert "spatial sizes" in data["assumed"]
+
+
+def test_spatial_reading_says_what_it_assumed(cli) -> None:
+    result = cli("shape", "conv2d", "-i", "224", "-k", "7", "-s", "2", "-p", "3")
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[0] == "Conv2d(in_channels, out_channels, kernel_size=7, stride=2, padding=3)"
+    assert "output size      112 × 112" in lines
+    assert "params" not in result.stdout
+    assert "note: input read as spatial sizes 224×224" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        # two numbers for a 3-D layer: neither one for every axis nor one per axis
+        (["conv3d", "-i", "7,7", "-o", "1", "-k", "3"], "one size for every axis"),
+        # a full shape still needs the output channels
+        (["conv2d", "-i", "3,224,224", "-k", "3"], "is needed with a full input shape"),
+    ],
+)
+def test_spatial_reading_refusals(cli, args: list[str], needle: str) -> None:
+    assert_clean_error(cli("shape", *args), 2, needle)
+
+
+def test_adaptive_pools_keep_pytorchs_reading_of_low_ranks(cli) -> None:
+    # adaptive_avg_pool2d to 1 takes a (7, 7) tensor: H=7 read as channels in PyTorch's rank
+    result = cli("shape", "adaptiveavgpool2d", "--output-size", "1", "-i", "7,7", "--json")
+    assert json.loads(result.stdout)["output_shape"] == [1, 1]
+    assert "assumed" not in json.loads(result.stdout)

@@ -174,7 +174,7 @@ def test_help_names_every_command_without_building_them() -> None:
 
 
 def test_usage_error_text_is_plain(cli) -> None:
-    result = cli("shape", "conv2d", "-i", "1,3,8,8", "-k", "3")  # no --out-channels
+    result = cli("shape", "conv2d", "-i", "1,3,8,8", "-o", "8")  # no --kernel-size
     assert result.exit_code == 2
     assert ESCAPE not in result.output
-    assert re.search(r"Missing option '--out-channels'", result.output)
+    assert re.search(r"Missing option '--kernel-size'", result.output)

@@ -39,6 +39,19 @@ OPTIONS: dict[str, tuple[Any, Any]] = {
         ],
         inspect.Parameter.empty,
     ),
+    "optional_out_channels": (
+        Annotated[
+            Optional[int],  # noqa: UP045
+            typer.Option(
+                "--out-channels",
+                "-o",
+                metavar="INT",
+                help="Output channels (needed with a full input shape).",
+                show_default=False,
+            ),
+        ],
+        None,
+    ),
     "kernel_size": (
         Annotated[
             str,
@@ -280,14 +293,16 @@ def layer_command(
     before: tuple[tuple[str, Any, Any], ...] = (),
     after: tuple[tuple[str, Any, Any], ...] = (),
     skip: frozenset[str] = frozenset(),
+    options: dict[str, str] | None = None,
 ) -> Callable[..., None]:
     """A typer command taking `before` + the family's PyTorch options + `after`.
 
     `body(layer_args, **extra)` receives the layer options that were given (unset ones
-    omitted, so the spec's defaults apply) and the extra options by name.
+    omitted, so the spec's defaults apply) and the extra options by name.  `options` maps an
+    argument to another entry of OPTIONS (the same flag with other help or default).
     """
     names = [name for name, _ in family_options(family, dims) if name not in skip]
-    keys = dict(family_options(family, dims))
+    keys = dict(family_options(family, dims)) | (options or {})
 
     def command(**kwargs: Any) -> None:
         layer_args = {name: kwargs.pop(name) for name in names}
@@ -352,6 +367,25 @@ def parse_output_size(text: str) -> int | tuple[int | None, ...] | None:
 def parse_shape(text: str) -> tuple[int, ...]:
     values = parse_ints(text, "input")
     return tuple(v for v in values if v is not None)
+
+
+def spatial_reading(family: str, dims: int, sizes: tuple[int, ...]) -> tuple[int, ...] | None:
+    """The spatial sizes an input of fewer numbers than C,*spatial stands for (None: a full
+    shape, PyTorch's own reading).  PyTorch never takes such a rank for a conv or a max/avg
+    pool, so the command line reads it as spatial: one size for every axis, or one per axis.
+    Adaptive pools take low ranks in PyTorch and keep its reading."""
+    if family.startswith("adaptive") or len(sizes) > dims:
+        return None
+    if len(sizes) == 1:
+        return sizes * dims
+    if len(sizes) == dims:
+        return sizes
+    layout = {2: "H, W", 3: "D, H, W"}[dims]
+    raise typer.BadParameter(
+        f"give one size for every axis ({sizes[0]}), one per axis ({layout}), or a full shape "
+        f"(C, {layout}) or (N, C, {layout}); got {len(sizes)}: {','.join(map(str, sizes))}",
+        param_hint="'--input' / '-i'",
+    )
 
 
 def spec_args(

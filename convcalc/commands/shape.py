@@ -13,6 +13,7 @@ from convcalc.commands.layer_options import (
     build_spec,
     layer_command,
     parse_shape,
+    spatial_reading,
     spec_args,
 )
 from convcalc.commands.output import print_json, print_report
@@ -83,6 +84,15 @@ def _shape(family: str, dims: int) -> Any:
         from convcalc.arithmetic import analyze, check_input_shape
 
         input_shape = parse_shape(input)
+        spatial = spatial_reading(family, dims, input_shape)
+        if spatial is not None:
+            _spatial(family, dims, given, spatial, json_output)
+            return
+        if family in ("conv", "convtranspose") and "out_channels" not in given:
+            raise typer.BadParameter(
+                "is needed with a full input shape (or give spatial sizes only, e.g. -i 224)",
+                param_hint="'--out-channels' / '-o'",
+            )
         check_input_shape(input_shape)
         spec = build_spec(family, dims, spec_args(family, dims, given, input_shape))
         result = analyze(spec, input_shape)
@@ -99,6 +109,49 @@ def _shape(family: str, dims: int) -> Any:
         body,
         before=(("input", INPUT_SHAPE_OPTION, inspect.Parameter.empty),),
         after=(("json_output", JSON_OPTION, False),),
+        options={"out_channels": "optional_out_channels"},
+    )
+
+
+def _spatial(
+    family: str, dims: int, given: dict[str, Any], spatial: tuple[int, ...], json_output: bool
+) -> None:
+    """The spatial question: sizes, formulas, receptive field, warnings; with both channel
+    counts, the parameters and the MACs of one sample too."""
+    from convcalc.arithmetic import analyze
+
+    conv = family in ("conv", "convtranspose")
+    counted = not conv or {"in_channels", "out_channels"} <= given.keys()
+    args = spec_args(family, dims, given, (), channels_from_input=False)
+    if conv:
+        args.setdefault("in_channels", 1)
+        args.setdefault("out_channels", 1)
+    spec = build_spec(family, dims, args)
+    channels = spec.in_channels if conv else 1  # type: ignore[attr-defined]
+    result = analyze(spec, (channels, *spatial))
+    sizes = "×".join(map(str, spatial))
+    assumed = (
+        f"input read as spatial sizes {sizes} (PyTorch's tensors need C first)"
+        + (f"; one sample with {channels} input channels" if conv and counted else "")
+        + ("" if counted else "; no channels given: no parameters or MACs")
+    )
+    if json_output:
+        data = result.to_json()
+        data["input_shape"] = list(spatial)
+        data["output_shape"] = list(result.output_shape[1:])
+        if not counted:
+            data["layer"] = spec.torch_call(channels=False)
+            for key in ("weight_shape", "bias_shape", "params", "macs", "fan_in", "init_bound"):
+                data[key] = None
+        data["assumed"] = assumed
+        print_json(data)
+        return
+    from convcalc.render.shape import shape_report
+
+    print_report(
+        lambda ascii_only, _: shape_report(
+            result, spatial=True, counted=counted, assumed=assumed, ascii_only=ascii_only
+        )
     )
 
 

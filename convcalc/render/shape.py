@@ -10,7 +10,16 @@ from convcalc.arithmetic import LayerShape, WindowAxis
 from convcalc.render import fmt_fraction, fmt_int, fmt_shape, make_table, warnings_text
 
 
-def shape_report(result: LayerShape, *, ascii_only: bool = False) -> RenderableType:
+def shape_report(
+    result: LayerShape,
+    *,
+    spatial: bool = False,
+    counted: bool = True,
+    assumed: str | None = None,
+    ascii_only: bool = False,
+) -> RenderableType:
+    """The axes, formulas and summary; `spatial`: the input was spatial sizes only (the
+    output's spatial sizes shown), `counted`: channels known, so weights and MACs shown."""
     spec = result.spec
     adaptive = not result.sliding
     transposed = spec.family == "convtranspose"
@@ -20,7 +29,8 @@ def shape_report(result: LayerShape, *, ascii_only: bool = False) -> RenderableT
         columns = ["axis", "input", "kernel", "dilation", "eff. k", "stride", "padding"]
         columns += ["out pad"] if transposed else []
         columns += ["output"]
-    table = make_table(*columns, title=spec.torch_call(), ascii_only=ascii_only)
+    title = spec.torch_call(channels=counted)
+    table = make_table(*columns, title=title, ascii_only=ascii_only)
     for axis in result.axes:
         if not isinstance(axis, WindowAxis):
             table.add_row(axis.name, str(axis.input), str(axis.output), str(axis.receptive_field))
@@ -46,21 +56,28 @@ def shape_report(result: LayerShape, *, ascii_only: bool = False) -> RenderableT
     summary = Table.grid(padding=(0, 2))
     summary.add_column(style="bold")
     summary.add_column()
-    summary.add_row("output shape", fmt_shape(result.output_shape))
-    if result.weight_shape is not None:
-        summary.add_row("weight", fmt_shape(result.weight_shape))
-        summary.add_row("bias", fmt_shape(result.bias_shape))
-    summary.add_row("params", fmt_int(result.params))
-    summary.add_row("MACs", fmt_int(result.macs) + ("" if result.weight_shape else " (pooling)"))
+    if spatial:
+        summary.add_row("output size", " × ".join(str(axis.output) for axis in result.axes))
+    else:
+        summary.add_row("output shape", fmt_shape(result.output_shape))
+    if counted:
+        if result.weight_shape is not None:
+            summary.add_row("weight", fmt_shape(result.weight_shape))
+            summary.add_row("bias", fmt_shape(result.bias_shape))
+        summary.add_row("params", fmt_int(result.params))
+        kind = " (pooling)" if result.weight_shape is None else " per sample" if spatial else ""
+        summary.add_row("MACs", fmt_int(result.macs) + kind)
     summary.add_row("receptive field", " × ".join(map(str, result.receptive_field)))
     summary.add_row("jump", " × ".join(fmt_fraction(j) for j in result.jump))
-    if result.init_bound is not None:
+    if counted and result.init_bound is not None:
         summary.add_row(
             "init bound",
             f"U(−{result.init_bound:.6g}, {result.init_bound:.6g}) = 1/√{result.fan_in}",
         )
 
     parts: list[RenderableType] = [table, formulas, summary]
+    if assumed:
+        parts.append(Text(f"\nnote: {assumed}"))
     if result.warnings:
         parts.append(warnings_text(result.warnings))
     return Group(*parts)
