@@ -85,13 +85,16 @@ _convcalc_files() {  # $1: a prefix to keep (@), $2: the path typed so far
 }
 
 complete -F _convcalc_completion convcalc
+# With hostcomplete on (bash's default; bash-completion turns it off), readline completes a
+# word that starts with '@' as a host name and drops the '@' of `-i @file`.
+shopt -u hostcomplete
 
 _convcalc_node() {
     _convcalc_sub= _convcalc_opts= _convcalc_takes=
     _convcalc_nocase= _convcalc_args= _convcalc_values=
     case $1 in
     '')
-        _convcalc_sub='net shape solve params run'
+        _convcalc_sub='net completions shape solve params run'
         _convcalc_opts='--version -V --help -h'
         _convcalc_takes='  '
         ;;
@@ -104,6 +107,12 @@ _convcalc_node() {
         --file|-f) _convcalc_values='files' ;;
         --dtype) _convcalc_values='words float64 float32 float16 bfloat16 int64 int32 int8 uint8' ;;
         esac
+        ;;
+    'completions')
+        _convcalc_sub=''
+        _convcalc_opts='--help -h'
+        _convcalc_takes='  '
+        _convcalc_args=1
         ;;
     'shape')
         _convcalc_sub='conv1d conv2d conv3d convtranspose1d convtranspose2d convtranspose3d maxpool1d maxpool2d maxpool3d avgpool1d avgpool2d avgpool3d adaptiveavgpool1d adaptiveavgpool2d adaptiveavgpool3d adaptivemaxpool1d adaptivemaxpool2d adaptivemaxpool3d'

@@ -71,9 +71,10 @@ function __convcalc_node --argument-names cmdpath opt
     set -g __convcalc_opt_help
     switch "$cmdpath"
         case ''
-            set __convcalc_sub net shape solve params run
+            set __convcalc_sub net completions shape solve params run
             set __convcalc_sub_help \
                 'net	Summarise a chain of layers (nn.Sequential) without PyTorch: per...' \
+                'completions	Print the completion script for SHELL; TAB presses then never start...' \
                 'shape	Output shape, parameters, MACs and receptive field of one layer.' \
                 'solve	The inverse questions: which padding, transposed conv, input sizes...' \
                 'params	Parameters (and MACs) of a conv layer beside its grouped, depthwise...' \
@@ -101,6 +102,11 @@ function __convcalc_node --argument-names cmdpath opt
                 case '--dtype'
                     set __convcalc_values 'words float64 float32 float16 bfloat16 int64 int32 int8 uint8'
             end
+        case 'completions'
+            set __convcalc_args 1
+            set __convcalc_opt_help \
+                '--help	Show this message and exit.' \
+                '-h	Show this message and exit.'
         case 'shape'
             set __convcalc_sub conv1d conv2d conv3d convtranspose1d convtranspose2d convtranspose3d maxpool1d maxpool2d maxpool3d avgpool1d avgpool2d avgpool3d adaptiveavgpool1d adaptiveavgpool2d adaptiveavgpool3d adaptivemaxpool1d adaptivemaxpool2d adaptivemaxpool3d
             set __convcalc_nocase 1
@@ -132,8 +138,8 @@ function __convcalc_node --argument-names cmdpath opt
                 '--input	Input shape: N,C,*spatial (batched) or C,*spatial.' \
                 '-i	Input shape: N,C,*spatial (batched) or C,*spatial.' \
                 '--in-channels	Input channels' \
-                '--out-channels	Output channels.' \
-                '-o	Output channels.' \
+                '--out-channels	Output channels (needed with a full input shape).' \
+                '-o	Output channels (needed with a full input shape).' \
                 '--kernel-size	Kernel size: an int, or one per axis as a comma list (3,5).' \
                 '-k	Kernel size: an int, or one per axis as a comma list (3,5).' \
                 '--stride	Stride: an int, or one per axis as a comma list (3,5).' \
@@ -162,8 +168,8 @@ function __convcalc_node --argument-names cmdpath opt
                 '--input	Input shape: N,C,*spatial (batched) or C,*spatial.' \
                 '-i	Input shape: N,C,*spatial (batched) or C,*spatial.' \
                 '--in-channels	Input channels' \
-                '--out-channels	Output channels.' \
-                '-o	Output channels.' \
+                '--out-channels	Output channels (needed with a full input shape).' \
+                '-o	Output channels (needed with a full input shape).' \
                 '--kernel-size	Kernel size: an int, or one per axis as a comma list (3,5).' \
                 '-k	Kernel size: an int, or one per axis as a comma list (3,5).' \
                 '--stride	Stride: an int, or one per axis as a comma list (3,5).' \

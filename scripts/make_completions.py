@@ -260,6 +260,9 @@ _convcalc_files() {  # $1: a prefix to keep (@), $2: the path typed so far
 }
 
 complete -F _convcalc_completion convcalc
+# With hostcomplete on (bash's default; bash-completion turns it off), readline completes a
+# word that starts with '@' as a host name and drops the '@' of `-i @file`.
+shopt -u hostcomplete
 """
 
 

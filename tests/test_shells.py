@@ -164,3 +164,106 @@ def test_bash_quotes_file_names_with_spaces(
     (tmp_path / "my model.py").write_text("")
     monkeypatch.chdir(tmp_path)
     assert bash("convcalc net --file my") == {"my model.py"}  # bash quotes it (-o filenames)
+
+
+# --- a real interactive bash, TAB and all ------------------------------------------------------
+
+BASH_COMPLETION = Path("/usr/share/bash-completion/bash_completion")
+
+
+def _interactive_bash(setup: list[str], lines: list[str], cwd: Path) -> list[list[str]]:
+    """Type each line into an interactive bash in a pseudo-terminal, TAB where the line has
+    one, then Enter; `convcalc` is a function that prints its arguments, one per line."""
+    import pty
+    import select
+    import time
+
+    bash_path = require_shell("bash")
+    pid, fd = pty.fork()
+    if pid == 0:  # pragma: no cover - the child
+        os.chdir(cwd)
+        os.execve(bash_path, [bash_path, "--norc", "--noprofile", "-i"], {"TERM": "dumb"})
+
+    def read_until(mark: bytes, seconds: float = 10.0) -> bytes:
+        out, end = b"", time.monotonic() + seconds
+        while mark not in out and time.monotonic() < end:
+            ready, _, _ = select.select([fd], [], [], 0.05)
+            if ready:
+                try:
+                    out += os.read(fd, 4096)
+                except OSError:
+                    break
+        return out
+
+    try:
+        for command in [*setup, 'convcalc() { printf "ARG<%s>\\n" "$@"; }', "PS1='$ '"]:
+            os.write(fd, command.encode() + b"\n")
+        # $((1 + 1)): the mark is in the output, not in the echo of the typed command
+        os.write(fd, b"echo READY$((1 + 1))\n")
+        read_until(b"READY2")
+        results = []
+        for line in lines:
+            head, _, tail = line.partition("\t")
+            os.write(fd, head.encode() + (b"\t" if tail or line.endswith("\t") else b""))
+            time.sleep(0.3)  # let readline finish the completion before Enter
+            os.write(fd, tail.encode() + b"\n" + b"echo DONE$((1 + 1))\n")
+            out = read_until(b"DONE2").decode(errors="replace")
+            results.append(re.findall(r"^ARG<(.*)>\r?$", out, re.MULTILINE))
+        os.write(fd, b"exit\n")
+    finally:
+        os.close(fd)
+        os.waitpid(pid, 0)
+    return results
+
+
+# (typed, with TAB; the arguments convcalc then receives)
+AT_FILES = [
+    ("convcalc run conv2d -i @im\t", ["run", "conv2d", "-i", "@image.npy"]),
+    ("convcalc run conv2d --input=@im\t", ["run", "conv2d", "--input=@image.npy"]),
+    ("convcalc sha\t", ["shape"]),
+]
+
+
+@pytest.mark.parametrize("with_bash_completion", [False, True])
+def test_at_files_in_a_real_bash(files: Path, with_bash_completion: bool) -> None:
+    """bash's hostcomplete (on by default; bash-completion turns it off) would complete
+    `@im` as a host name and drop the '@': the script turns it off too."""
+    setup = []
+    if with_bash_completion:
+        if not BASH_COMPLETION.exists() and os.environ.get("CI"):
+            pytest.fail("bash-completion is required under CI (.ci/run installs it)")
+        if not BASH_COMPLETION.exists():
+            pytest.skip("bash-completion not installed (the test runs under CI)")
+        setup.append(f"source {BASH_COMPLETION}")
+    setup.append(f"source {shlex.quote(str(COMPLETIONS / 'convcalc.bash'))}")
+    got = _interactive_bash(setup, [typed for typed, _ in AT_FILES], files)
+    assert got == [arguments for _, arguments in AT_FILES]
+
+
+# --- `convcalc completions SHELL`: the same scripts, for installs by pip -------------------
+
+
+@pytest.mark.parametrize(
+    ("shell", "name"), [("bash", "convcalc.bash"), ("zsh", "_convcalc"), ("fish", "convcalc.fish")]
+)
+def test_completions_command_prints_the_checked_in_script(cli, shell: str, name: str) -> None:
+    result = cli("completions", shell)
+    assert result.exit_code == 0, result.output
+    assert result.stdout == (COMPLETIONS / name).read_text(encoding="utf-8")
+
+
+def test_printed_scripts_complete_in_their_shells(files: Path, cli) -> None:
+    scripts = files / "installed"
+    scripts.mkdir()
+    for shell, name in (("bash", "convcalc.bash"), ("zsh", "_convcalc"), ("fish", "convcalc.fish")):
+        (scripts / name).write_text(cli("completions", shell).stdout, encoding="utf-8")
+    # bash: sourced from ~/.bashrc as the install line says
+    setup = [f"source {shlex.quote(str(scripts / 'convcalc.bash'))}"]
+    assert _interactive_bash(setup, ["convcalc sha\t"], files) == [["shape"]]
+    # zsh: the file on $fpath
+    dump = Path(tempfile.gettempdir()) / f"convcalc-test-zcompdump-{os.getuid()}-installed"
+    argv = [require_shell("zsh"), "-f", str(CAPTURE_ZSH), str(scripts), str(dump), "convcalc sha"]
+    assert "shape" in _run(argv).split()
+    # fish: in its completions directory (sourced here)
+    fish_script = f"source {scripts / 'convcalc.fish'}; complete -C 'convcalc sha'"
+    assert "shape" in _run([require_shell("fish"), "--no-config", "-c", fish_script]).split()
