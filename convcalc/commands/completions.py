@@ -28,7 +28,9 @@ EPILOG = (
 
 
 def completions(
-    shell: Annotated[Shell, typer.Argument(metavar="SHELL", help="bash, zsh or fish.", show_default=False)],
+    shell: Annotated[
+        Shell, typer.Argument(metavar="SHELL", help="bash, zsh or fish.", show_default=False)
+    ],
 ) -> None:
     """Print the completion script for SHELL; TAB presses then never start Python."""
     from convcalc.completion_scripts import script_text
