@@ -42,6 +42,12 @@ ROOT = Path(__file__).resolve().parent.parent
 COMPLETIONS = ROOT / "completions"
 SHAPE = ["shape", "conv2d", "-i", "1,3,224,224", "--out-channels", "64", "-k", "7", "-s", "2"]
 SHAPE += ["-p", "3"]
+PARAMS = ["params", "conv2d", "--in-channels", "3", "--out-channels", "256", "-k", "5"]
+SOLVE = ["solve", "padding", "conv2d", "-i", "224", "-k", "3", "-s", "2", "-t", "112"]
+# a LeNet-like chain of 12 layers
+NET = ["net", "-i", "1,1,32,32", "Conv2d(1, 6, 5)", "ReLU()", "MaxPool2d(2)", "Conv2d(6, 16, 5)"]
+NET += ["ReLU()", "MaxPool2d(2)", "Flatten()", "Linear(400, 120)", "ReLU()", "Linear(120, 84)"]
+NET += ["ReLU()", "Linear(84, 10)"]
 TAB_LINE = "convcalc shape conv2d --padding-mode "
 FLOOR_DEPS = "import typer, rich.console, rich.table; from pydantic import BaseModel"
 FLOOR_SPEC = (
@@ -84,14 +90,27 @@ def subcommands() -> list[str]:
 def cli_targets() -> list[Target]:
     cli = convcalc_argv()
     py = sys.executable
+    # limits: issue 16's targets (shape/params/solve 15× as tables, 12.5× as JSON, 5.5×
+    # for --help; net on a 12-layer chain 16×)
     found = [
-        Target("convcalc " + " ".join(SHAPE), [*cli, *SHAPE], 8.0),
-        Target("  ... --json", [*cli, *SHAPE, "--json"], 8.0),
-        Target("convcalc --help", [*cli, "--help"], 6.0),
+        Target("convcalc " + " ".join(SHAPE), [*cli, *SHAPE], 15.0),
+        Target("  ... --json", [*cli, *SHAPE, "--json"], 12.5),
+        Target("convcalc " + " ".join(PARAMS), [*cli, *PARAMS], 15.0),
+        Target("  ... --json", [*cli, *PARAMS, "--json"], 12.5),
+        Target("convcalc " + " ".join(SOLVE), [*cli, *SOLVE], 15.0),
+        Target("  ... --json", [*cli, *SOLVE, "--json"], 12.5),
+        Target("convcalc net (12 layers)", [*cli, *NET], 16.0),
+        Target("  ... --json", [*cli, *NET, "--json"], None),
+        Target("convcalc --help", [*cli, "--help"], 5.5),
         Target("convcalc --version", [*cli, "--version"], None),
     ]
     found += [
-        Target(f"convcalc {name} --help", [*cli, name, "--help"], None) for name in subcommands()
+        Target(
+            f"convcalc {name} --help",
+            [*cli, name, "--help"],
+            5.5 if name in ("shape", "params", "solve") else None,
+        )
+        for name in subcommands()
     ]
     found += [
         Target("convcalc shape conv2d --help", [*cli, "shape", "conv2d", "--help"], None),

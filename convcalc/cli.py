@@ -7,6 +7,7 @@ Exit codes: 0 ok; 1 a layer PyTorch would refuse or unusable input (message on s
 # No `from __future__ import annotations` here: typer would eval() the text of every option's
 # annotation on every call (~0.5 ms each).
 import copy
+import gc
 import os
 import sys
 from typing import TYPE_CHECKING, Annotated, Any, Optional
@@ -55,9 +56,31 @@ def _root(
 
 
 def main(argv: list[str] | None = None) -> Any:
+    """The console script (argv None: sys.argv, then the process ends here) or a call with
+    `argv` (tests, embedding: returns or raises SystemExit, as click does)."""
+    if argv is not None:
+        return _call(list(argv))
+    # A call is short-lived and frees what it made only at exit: the cyclic collector has
+    # nothing to find meanwhile, and tearing down the modules at exit is work nobody sees.
+    gc.disable()
+    code = 0
+    try:
+        _call(sys.argv[1:])
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+        if isinstance(exc.code, str):
+            sys.stderr.write(exc.code + "\n")
+    try:
+        sys.stdout.flush()
+    except (BrokenPipeError, ValueError):  # a closed pipe (| head) is not an error
+        code = code or 0
+    sys.stderr.flush()
+    os._exit(code)
+
+
+def _call(args: list[str]) -> Any:
     from convcalc.errors import ConvcalcError
 
-    args = sys.argv[1:] if argv is None else list(argv)
     # On its first validation pydantic scans every installed distribution's entry points for
     # plugins (~20 ms with a big environment); a command-line call has no use for them.
     os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")

@@ -38,3 +38,44 @@ def test_shape_json_imports_neither_numpy_nor_rich_nor_torch() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip().splitlines()[-1] == "[]"
+
+
+def _console(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    """convcalc as its console script runs it: main() with sys.argv, then the process ends."""
+    code = "import sys; from convcalc.cli import main; sys.argv[1:] = sys.argv[2:]; main()"
+    return subprocess.run(
+        [sys.executable, "-c", code, "convcalc", *args],
+        capture_output=True,
+        text=True,
+        input=stdin,
+        check=False,
+        env={"COLUMNS": "80", "NO_COLOR": "1", "PATH": "/usr/bin:/bin"},
+    )
+
+
+def test_the_console_script_exits_with_its_code_and_all_its_output() -> None:
+    """main() ends the process itself (no collector, no teardown): output and exit code
+    must survive that."""
+    done = _console(
+        "shape", "conv2d", "-i", "1,3,224,224", "-o", "64", "-k", "7", "-s", "2", "-p", "3"
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.rstrip().endswith("init bound       U(−0.0824786, 0.0824786) = 1/√147")
+    refused = _console("shape", "conv2d", "-i", "1,3,4,4", "-o", "8", "-k", "5")
+    assert (refused.returncode, refused.stdout) == (1, "")
+    assert refused.stderr.startswith("Error: kernel_size:")
+    usage = _console("shape", "conv2d", "--no-such-option")
+    assert usage.returncode == 2
+    assert "No such option" in usage.stderr
+    assert _console("--version").stdout == f"convcalc {convcalc.__version__}\n"
+
+
+def test_a_closed_pipe_is_not_an_error() -> None:
+    code = (
+        "import sys; from convcalc.cli import main; "
+        "sys.argv[1:] = ['params', 'conv2d', '-i', '1,3,224,224', '-o', '256', '-k', '5']; main()"
+    )
+    shell = f'{sys.executable} -c "{code}" | head -1'
+    done = subprocess.run(["sh", "-c", shell], capture_output=True, text=True, check=False)
+    assert done.stdout == "Conv2d(3, 256, kernel_size=5)\n"
+    assert "Traceback" not in done.stderr
