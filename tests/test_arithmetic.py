@@ -9,6 +9,7 @@ them (named in the row's message).
 
 from __future__ import annotations
 
+import json
 import math
 from fractions import Fraction
 from typing import Any
@@ -819,3 +820,50 @@ def test_every_refusal_is_a_convcalc_error(build: Any, message: str) -> None:
         build()
     assert isinstance(caught.value, ValueError)
     assert message in str(caught.value)
+
+
+# --- sizes from 10**3 to 2**63 and beyond: answered or refused, never an internal error -----
+
+_HUGE = st.one_of(
+    st.integers(1, 10**3),
+    st.integers(10**3, 2**63 - 1),
+    st.sampled_from([2**31, 2**62, 2**63 - 1, 2**63, 2**64, 10**40, 10**400]),
+)
+
+
+@given(
+    kind=st.sampled_from(["conv1d", "conv2d", "convtranspose1d", "maxpool2d", "avgpool1d"]),
+    size=_HUGE,
+    kernel=_HUGE,
+    stride=_HUGE,
+    padding=st.one_of(st.just(0), _HUGE),
+    dilation=_HUGE,
+)
+def test_huge_sizes_are_answered_or_refused(
+    kind: str, size: int, kernel: int, stride: int, padding: int, dilation: int
+) -> None:
+    from convcalc.render.shape import shape_report
+    from convcalc.variants import compare
+
+    dims = int(kind[-2])
+    args: dict[str, Any] = dict(kernel_size=kernel, stride=stride, padding=padding)
+    if kind.startswith("conv"):
+        args.update(in_channels=1, out_channels=1, dilation=dilation)
+    elif kind.startswith("max"):
+        args.update(dilation=dilation)
+    try:
+        spec = make_spec(kind, **args)
+        result = analyze(spec, (1, 1, *(size,) * dims))
+    except ConvcalcError as error:
+        refusal = str(error)
+    else:
+        refusal = ""
+    if refusal:  # one short line, whatever the numbers
+        assert "\n" not in refusal
+        assert len(refusal) < 1000
+        return
+    assert max(result.output_shape) <= 2**63 - 1
+    assert json.dumps(result.to_json())
+    assert shape_report(result) is not None
+    if kind.startswith("conv"):
+        compare(spec, input_shape=(1, 1, *(size,) * dims))
