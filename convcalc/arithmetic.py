@@ -17,7 +17,7 @@ from functools import lru_cache
 
 from convcalc import padding as padding_rules
 from convcalc.arguments import INT64_MAX
-from convcalc.errors import LayerError
+from convcalc.errors import LayerError, LimitError
 from convcalc.notation import count_text, json_number, shape_text
 from convcalc.specs import (
     AdaptiveAvgPool,
@@ -227,13 +227,13 @@ def check_tensor(name: str, shape: Sequence[int]) -> None:
     """PyTorch's tensors have int64 sizes and an int64 element count (limits on bytes, which
     depend on the dtype, are left to the machine)."""
     if any(size > INT64_MAX for size in shape):
-        raise LayerError(
+        raise LimitError(
             f"{name}: {shape_text(shape)} has a size beyond PyTorch's int64 (at most "
             f"2**63 - 1 = {INT64_MAX})"
         )
     count = math.prod(shape)
     if count > INT64_MAX:
-        raise LayerError(
+        raise LimitError(
             f"{name}: {shape_text(shape)} has {count_text(count)} elements, more than "
             f"PyTorch's int64 count allows (2**63 - 1 = {INT64_MAX})"
         )

@@ -16,6 +16,10 @@ class LayerError(ConvcalcError):
     """PyTorch would refuse this layer (at construction or in forward)."""
 
 
+class LimitError(LayerError):
+    """PyTorch refuses a size or an element count beyond its int64."""
+
+
 class InputError(ConvcalcError):
     """The user's data (a shape, an array, a file) cannot be used as given."""
 
@@ -35,4 +39,5 @@ def validation_message(exc: ValidationError) -> str:
 
 def layer_error(exc: ValidationError) -> LayerError:
     """A constructor's refusal as convcalc's own error, with the same message the CLI prints."""
-    return LayerError(validation_message(exc))
+    beyond = any(err["type"] == "int64" for err in exc.errors(include_url=False))
+    return (LimitError if beyond else LayerError)(validation_message(exc))

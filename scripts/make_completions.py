@@ -87,7 +87,7 @@ def _spec_words(kind: str, name: str) -> list[str]:
     return accepted
 
 
-def _values(param: Any, command_name: str) -> str:
+def _values(param: Any, command_name: str, ctx: Any) -> str:
     from convcalc.kinds import KINDS
 
     kind = getattr(param.type, "name", "")
@@ -98,21 +98,23 @@ def _values(param: Any, command_name: str) -> str:
     if param.metavar == "ARRAY":
         return "arrays"
     if param.metavar == "KIND":
-        return "words " + " ".join(KINDS)
+        # an option that completes itself (typer's autocompletion) offers its own kinds
+        own = [item.value for item in param.shell_complete(ctx, "")]
+        return "words " + " ".join(own or KINDS)
     if kind in ("text", "str"):  # click's STRING ("str" in typer's vendored click)
         words = _spec_words(command_name, param.name or "")
         return "words " + " ".join(words) if words else ""
     return ""
 
 
-def _option(param: Any, command_name: str) -> Option:
+def _option(param: Any, command_name: str, ctx: Any) -> Option:
     takes_value = not (param.is_flag or param.count)
     names = (*param.opts, *param.secondary_opts)
     return Option(
         # long names first; click keeps the help option's names in a set (random order)
         names=tuple(sorted(names, key=lambda n: not n.startswith("--"))),
         takes_value=takes_value,
-        values=_values(param, command_name) if takes_value else "",
+        values=_values(param, command_name, ctx) if takes_value else "",
         help=_first_line(param.help),
     )
 
@@ -133,7 +135,7 @@ def build_tree() -> list[Node]:
         node.nocase = is_group and normalize is not None and normalize("ABC") == "abc"
         for param in command.get_params(ctx):
             if param.param_type_name == "option" and not param.hidden:
-                node.options.append(_option(param, ctx.info_name))
+                node.options.append(_option(param, ctx.info_name, ctx))
             elif param.param_type_name == "argument":
                 node.arguments = True
         nodes.append(node)

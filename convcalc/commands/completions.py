@@ -18,12 +18,14 @@ class Shell(enum.StrEnum):
 SCRIPTS = {Shell.bash: "convcalc.bash", Shell.zsh: "_convcalc", Shell.fish: "convcalc.fish"}
 
 EPILOG = (
-    "\b\nInstall, once per shell:\n"
-    "  bash: convcalc completions bash > ~/.local/share/bash-completion/completions/convcalc\n"
-    "        (or, without bash-completion: source that file from ~/.bashrc)\n"
-    "  zsh:  convcalc completions zsh > ~/.zfunc/_convcalc\n"
-    "        (with fpath=(~/.zfunc $fpath) before compinit in ~/.zshrc)\n"
-    "  fish: convcalc completions fish > ~/.config/fish/completions/convcalc.fish"
+    "\b\nInstall once.  bash: source the script from ~/.bashrc, or save it as\n"
+    "convcalc in ~/.local/share/bash-completion/completions (bash-completion\n"
+    "loads it when needed); zsh reads _convcalc from a directory on $fpath (set\n"
+    "before compinit); fish reads ~/.config/fish/completions.\n"
+    "\n\b\nExamples:\n"
+    "  $ convcalc completions bash > ~/.convcalc.bash  # source it in ~/.bashrc\n"
+    "  $ convcalc completions zsh > ~/.zfunc/_convcalc\n"
+    "  $ convcalc completions fish > ~/.config/fish/completions/convcalc.fish"
 )
 
 

@@ -18,11 +18,13 @@ from convcalc.commands.layer_options import (
     layer_command,
     parse_ints,
     parse_shape,
+    spatial_reading,
     spec_args,
 )
 from convcalc.commands.output import print_json
 from convcalc.errors import LayerError
 from convcalc.kinds import FAMILY_PREFIX, family_and_dims, torch_name
+from convcalc.notation import int_text
 
 if TYPE_CHECKING:
     from convcalc.specs import LayerSpec
@@ -153,23 +155,30 @@ def _layer(family: str, dims: int, given: dict[str, Any]) -> LayerSpec:
     return build_spec(family, dims, args)
 
 
-def _finish(answer: Any, json_output: bool, report: str) -> None:
+def _finish(answer: Any, json_output: bool, report: str, *, assumed: str | None = None) -> None:
     """Print the answer; no answer exits 1 (JSON still printed, the message on stderr)."""
     if json_output:
-        print_json(answer.to_json())
+        data = answer.to_json()
+        if assumed is not None:
+            data["assumed"] = assumed
+        print_json(data)
         if not answer.solved:
             raise typer.Exit(1)
         return
     if not answer.solved:
+        from convcalc.render.solve import failure_text
         from convcalc.solve import NoSolution
 
-        raise NoSolution(answer.failure)
+        raise NoSolution(failure_text(answer))
     from convcalc import render
     from convcalc.render import solve as reports
 
     console = render.make_console()
+    built = getattr(reports, report)(answer, ascii_only=render.is_ascii(console))
+    if assumed is not None:
+        built = reports.with_note(built, assumed)
     # crop=False: the PyTorch lines stay whole, to copy, even past the terminal's width
-    console.print(getattr(reports, report)(answer, ascii_only=render.is_ascii(console)), crop=False)
+    console.print(built, crop=False)
 
 
 def _padding(family: str, dims: int) -> Any:
@@ -247,9 +256,27 @@ SHAPE_INPUT = Annotated[
         "--input",
         "-i",
         metavar="SHAPE",
-        help="The forward layer's input: N,C,*spatial or C,*spatial.",
+        help="The forward layer's input: N,C,*spatial or C,*spatial, or its spatial sizes "
+        "alone (one for every axis or one per axis; a conv's in_channels assumed).",
     ),
 ]
+
+
+def _forward_input(forward: LayerSpec, text: str) -> tuple[tuple[int, ...], str | None]:
+    """The forward layer's input shape, and what was assumed when `text` has fewer numbers
+    than C,*spatial (a rank PyTorch never takes for a conv or pool: read as spatial sizes)."""
+    sizes = parse_shape(text)
+    spatial = spatial_reading(forward.family, forward.dims, sizes)
+    if spatial is None:
+        return sizes, None
+    channels = getattr(forward, "in_channels", 1)
+    shape = (channels, *spatial)
+    who = "its in_channels" if forward.family == "conv" else "a pool keeps any number"
+    sized = "×".join(map(int_text, spatial))
+    return shape, (
+        f"input read as spatial sizes {sized} (PyTorch's tensors need C first); "
+        f"taken as one sample of {channels} channel{'s' if channels != 1 else ''} ({who})"
+    )
 
 
 @app.command(
@@ -273,8 +300,35 @@ def transpose(
     from convcalc.expressions import parse_call, spec_from_call
     from convcalc.solve import solve_transpose
 
-    answer = solve_transpose(spec_from_call(parse_call(layer)), parse_shape(input))
-    _finish(answer, json_output, "transpose_report")
+    forward = spec_from_call(parse_call(layer))
+    shape, assumed = _forward_input(forward, input)
+    _finish(solve_transpose(forward, shape), json_output, "transpose_report", assumed=assumed)
+
+
+# what `solve layer` searches (solve_layer's Conv, MaxPool and AvgPool), in --help, in the
+# --kind error and in shell completion (scripts/make_completions.py reads a choice's choices)
+SEARCHED_KINDS = tuple(
+    f"{family}{d}d" for family in ("conv", "maxpool", "avgpool") for d in (1, 2, 3)
+)
+
+
+def _searched_kinds(incomplete: str) -> list[str]:
+    """--kind's completions: the kinds solve_layer searches (scripts/make_completions.py asks
+    the option for them)."""
+    return [kind for kind in SEARCHED_KINDS if kind.startswith(incomplete.lower())]
+
+
+def _searched_kind(value: str) -> str:
+    """--kind as a kind name, spelled as PyTorch does or not (Conv2d, nn.MaxPool2d); another
+    known kind goes on to solve_layer, which says why it has no answer."""
+    try:
+        family, dims = family_and_dims(value)
+    except ValueError:
+        raise typer.BadParameter(
+            f"unknown layer kind {value!r}; solve layer takes {', '.join(SEARCHED_KINDS)}",
+            param_hint="'--kind'",
+        ) from None
+    return f"{family}{dims}d"
 
 
 @app.command(
@@ -291,7 +345,10 @@ def layer(
     kind: Annotated[
         str,
         typer.Option(
-            "--kind", metavar="KIND", help="conv1d/2d/3d, maxpool1d/2d/3d or avgpool1d/2d/3d."
+            "--kind",
+            metavar="KIND",
+            autocompletion=_searched_kinds,
+            help=f"The layer searched: {', '.join(SEARCHED_KINDS[:-1])} or {SEARCHED_KINDS[-1]}.",
         ),
     ] = "conv2d",
     max_kernel: Annotated[
@@ -309,16 +366,17 @@ def layer(
 
     Simplest first: smallest stride, then kernel, dilation and padding.  Symmetric padding
     only (one PyTorch layer); a conv's padding stays below its kernel span, a pool's at most
-    half its kernel, as PyTorch requires.
+    half its kernel, as PyTorch requires.  Adaptive pools have nothing to search: their
+    output_size is the target, whatever the input.
     """
-    from convcalc.kinds import family_and_dims
     from convcalc.solve import solve_layer
 
-    try:
-        family_and_dims(kind)
-    except ValueError as exc:
-        raise typer.BadParameter(str(exc), param_hint="'--kind'") from None
     answer = solve_layer(
-        kind, input, target, max_kernel=max_kernel, max_dilation=max_dilation, limit=limit
+        _searched_kind(kind),
+        input,
+        target,
+        max_kernel=max_kernel,
+        max_dilation=max_dilation,
+        limit=limit,
     )
     _finish(answer, json_output, "layer_report")

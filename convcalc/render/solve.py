@@ -15,12 +15,15 @@ from convcalc.solve import (
     LayerAnswer,
     PaddingAnswer,
     PaddingAxis,
+    PaddingOption,
+    SchemeMatch,
     TransposeAnswer,
     layer_template,
 )
-from convcalc.specs import MaxPool
+from convcalc.specs import AvgPool, MaxPool
 
-MAX_ROWS = 12  # per table; --json lists every one
+MAX_ROWS = 12  # per table; --json lists up to MAX_LISTED per axis, with the exact count
+UNUSED = "unused: trailing input elements after the last one any tap reads."
 
 
 class _Named(Protocol):
@@ -44,8 +47,12 @@ def _axes_label(names: list[str]) -> str:
     return f"axis {names[0]}" if len(names) == 1 else f"axes {', '.join(names)}"
 
 
-def _more(count: int, shown: int) -> list[RenderableType]:
-    return [Text(f"… and {count - shown} more (--json lists them)")] if count > shown else []
+def _more(count: int, shown: int, listed: int) -> list[RenderableType]:
+    """The rows not shown; --json lists `listed` of the `count` (a cap when fewer)."""
+    if count <= shown:
+        return []
+    where = "--json lists them" if listed >= count else f"--json lists the first {listed:,}"
+    return [Text(f"… and {count - shown:,} more ({where} of {count:,})")]
 
 
 def _code(text: str) -> Text:
@@ -77,9 +84,9 @@ def padding_report(answer: PaddingAnswer, *, ascii_only: bool = False) -> Render
             table = make_table("padding", "total", "how", ascii_only=ascii_only)
             table.columns[2].justify = "left"
             for o in axis.options[:MAX_ROWS]:
-                how = f"padding={o.before}" if o.native else "explicit pad"
-                table.add_row(f"{o.before}+{o.after}", str(o.total), how)
-        parts += [Text(""), Text(title), table, *_more(len(axis.options), MAX_ROWS)]
+                table.add_row(f"{o.before}+{o.after}", str(o.total), _how(o))
+        shown = min(MAX_ROWS, len(axis.options))
+        parts += [Text(""), Text(title), table, *_more(axis.count, shown, len(axis.options))]
         same = Text()
         for s in axis.same:
             note = "the target" if s.output == axis.target else "not the target"
@@ -90,20 +97,87 @@ def padding_report(answer: PaddingAnswer, *, ascii_only: bool = False) -> Render
             parts.append(same)
 
     parts.append(Text(""))
+    if answer.same_layer is not None:
+        parts.append(_code("PyTorch: " + layer_template(answer.same_layer)))
     if answer.native is not None:
-        parts.append(_code("PyTorch: " + layer_template(answer.native)))
+        head = "or:      " if answer.same_layer is not None else "PyTorch: "
+        parts.append(_code(head + layer_template(answer.native)))
         if transposed and all(o.output_size_ok for a in answer.axes for o in a.options[:1]):
             parts.append(
                 Text("(forward(x, output_size=...) reaches it too: output_padding < stride)")
             )
     elif answer.pads is not None and answer.padded_layer is not None:
+        if answer.same_layer is not None:
+            parts.append(Text("or, with an explicit pad:"))
         layer, function = explicit_pad(answer.pads, max_pool=isinstance(answer.spec, MaxPool))
         parts.append(_code(f"pad:   {layer}, or {function}"))
         parts.append(_code(f"layer: {layer_template(answer.padded_layer)}"))
         parts.append(Text("The pad tuple lists the last axis first: (before, after) of each axis."))
     if any(not o.native for a in answer.axes for o in a.options):
         parts.append(Text("Explicit pads: any split of the same total gives the same size."))
+    for scheme in answer.schemes:
+        if not scheme.same_values:
+            parts += _scheme_note(answer, scheme)
     return Group(*parts)
+
+
+def _how(option: PaddingOption) -> str:
+    if option.native:
+        own = f"padding={option.before}"
+        return f"{own} or 'same'" if option.same else own
+    return "padding='same'" if option.same else "explicit pad"
+
+
+def _pairs(pairs: Sequence[tuple[int, int]], names: Sequence[str]) -> str:
+    if len(set(pairs)) == 1:
+        return f"{pairs[0][0]}+{pairs[0][1]}"
+    return ", ".join(f"{b}+{a} on {name}" for (b, a), name in zip(pairs, names, strict=True))
+
+
+def _shift(shift: Sequence[int], names: Sequence[str]) -> str:
+    def one(value: int) -> str:
+        if value == 0:
+            return "at the same element"
+        count = f"{abs(value)} element{'s' if abs(value) != 1 else ''}"
+        return f"{count} {'later' if value > 0 else 'earlier'}"
+
+    if len(set(shift)) == 1:
+        return one(shift[0])
+    return ", ".join(f"{one(v)} on {name}" for v, name in zip(shift, names, strict=True))
+
+
+def _scheme_note(answer: PaddingAnswer, scheme: SchemeMatch) -> list[RenderableType]:
+    """Same size, other values: why, and the PyTorch that computes what the scheme does."""
+    names = [axis.name for axis in answer.axes]
+    mine = [(o.before, o.after) for o in (axis.options[0] for axis in answer.axes)]
+    if answer.same_layer is not None:
+        mine = [(o.before, o.after) for axis in answer.axes for o in axis.options if o.same]
+    avg = isinstance(answer.spec, AvgPool)
+    why = []
+    if any(scheme.shift):
+        why.append(f"its windows start {_shift(scheme.shift, names)}")
+    if avg and any(b or a for b, a in scheme.pads):
+        why.append("its averages leave the padding out of the count")
+    lines: list[RenderableType] = [
+        Text(
+            f"\n{scheme.scheme} pads {_pairs(scheme.pads, names)}, PyTorch's answer "
+            f"{_pairs(mine, names)}: the same size, but {' and '.join(why)}, so the values "
+            "differ. Its values in PyTorch:"
+        )
+    ]
+    if scheme.exact_pads is not None:
+        layer, _ = explicit_pad(scheme.exact_pads, max_pool=isinstance(answer.spec, MaxPool))
+        lines.append(_code(f"  {layer}, then {layer_template(answer.spec)}"))
+    elif scheme.exact_layer is not None:
+        lines.append(_code(f"  {layer_template(scheme.exact_layer)}"))
+    else:
+        lines.append(
+            Text(
+                "  none here: a PyTorch pool leaves padding out of its averages only with its "
+                "own symmetric padding (count_include_pad=False)"
+            )
+        )
+    return lines
 
 
 def inputs_report(answer: InputsAnswer, *, ascii_only: bool = False) -> RenderableType:
@@ -114,8 +188,9 @@ def inputs_report(answer: InputsAnswer, *, ascii_only: bool = False) -> Renderab
         table = make_table("input", "unused", ascii_only=ascii_only)
         for size in axis.sizes[:MAX_ROWS]:
             table.add_row(str(size.input), str(size.unused))
-        parts += [Text(""), Text(title), table, *_more(axis.count, min(MAX_ROWS, len(axis.sizes)))]
-    parts.append(Text("\nunused: trailing input elements no window reaches (PyTorch drops them)."))
+        shown = min(MAX_ROWS, len(axis.sizes))
+        parts += [Text(""), Text(title), table, *_more(axis.count, shown, len(axis.sizes))]
+    parts.append(Text(f"\n{UNUSED}"))
     return Group(*parts)
 
 
@@ -149,7 +224,7 @@ def transpose_report(answer: TransposeAnswer, *, ascii_only: bool = False) -> Re
             str(a.padding),
             str(a.output_padding),
             f"{a.min_output}{dash}{a.max_output}",
-            f"{a.min_output}{dash}{a.max_output_size}",
+            f"{a.min_output}{dash}{a.max_output_size}" if a.output_size_reachable else "none",
         )
     parts: list[RenderableType] = [Text(title), table, Text("")]
     for a in answer.axes:
@@ -193,5 +268,23 @@ def layer_report(answer: LayerAnswer, *, ascii_only: bool = False) -> Renderable
     parts.append(_code(f"first: {layer_template(answer.candidates[0].spec)}"))
     if answer.more:
         parts.append(Text("More exist: raise --limit to see them."))
-    parts.append(Text("unused: trailing input elements no window reaches."))
+    parts.append(Text(UNUSED))
     return Group(*parts)
+
+
+def failure_text(answer: InputsAnswer | PaddingAnswer | TransposeAnswer | LayerAnswer) -> str:
+    """Why there is no answer, as the command line says it: its flags, not the parameters."""
+    text = answer.failure or ""
+    if isinstance(answer, InputsAnswer):
+        for axis in answer.axes:
+            if not axis.count and axis.hint is not None:
+                op = axis.hint.output_padding
+                text = text.replace(
+                    f"; output_padding={op} gives", f"; --output-padding {op} gives"
+                )
+    return text
+
+
+def with_note(report: RenderableType, note: str) -> RenderableType:
+    """A report with what the command line assumed, last (as `shape` says it)."""
+    return Group(report, Text(f"\nnote: {note}"))

@@ -7,7 +7,13 @@ the real layer.  One module per question, its answer records and their JSON besi
 """
 
 from convcalc.solve._search import MAX_LISTED, MAX_SIZE, NoSolution, Reach, layer_template
-from convcalc.solve.inputs import InputsAnswer, InputsAxis, InputSize, solve_inputs
+from convcalc.solve.inputs import (
+    InputsAnswer,
+    InputsAxis,
+    InputSize,
+    OutputPaddingHint,
+    solve_inputs,
+)
 from convcalc.solve.layer import (
     MAX_DILATION,
     MAX_KERNEL,
@@ -21,6 +27,7 @@ from convcalc.solve.padding import (
     PaddingAxis,
     PaddingOption,
     SamePadding,
+    SchemeMatch,
     solve_padding,
 )
 from convcalc.solve.transpose import TransposeAnswer, TransposeAxis, solve_transpose
@@ -37,11 +44,13 @@ __all__ = [
     "LayerAnswer",
     "LayerCandidate",
     "NoSolution",
+    "OutputPaddingHint",
     "PaddingAnswer",
     "PaddingAxis",
     "PaddingOption",
     "Reach",
     "SamePadding",
+    "SchemeMatch",
     "TransposeAnswer",
     "TransposeAxis",
     "layer_template",

@@ -1,26 +1,33 @@
 """What the solve questions share: one axis of a layer, its forward map, and the search over it.
 
-Axes are independent in PyTorch's size arithmetic, so each axis is solved on a layer that has
-that axis's values on every axis (`axis_spec`), with one channel, on a square input.  A
-layer's output never shrinks as its input grows, and PyTorch refuses only inputs below some
-size: the inputs giving one output are one run of sizes, found by bisection.
+Axes are independent in PyTorch's size arithmetic, so each axis is solved on a one-axis copy of
+the layer (`axis_spec`: that axis's values, one channel), probed on inputs PyTorch can hold
+whatever the size.  A layer's output never shrinks as its input grows, and PyTorch refuses
+only inputs too small for the window and outputs beyond int64: the inputs giving one output are
+one run of sizes, found by bisection over 1 … MAX_SIZE in about 130 probes, however large the
+numbers.  Work is bounded by MAX_SIZE's 63 bits and MAX_LISTED, never by a size or a count.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any
 
-from convcalc.arguments import expand
-from convcalc.arithmetic import WindowAxis, analyze
-from convcalc.errors import ConvcalcError, InputError, LayerError
-from convcalc.notation import shape_text
-from convcalc.specs import Conv, ConvTranspose, LayerSpec
+from convcalc.arguments import INT64_MAX, expand
+from convcalc.arithmetic import analyze, weights
+from convcalc.errors import ConvcalcError, InputError, LayerError, LimitError
+from convcalc.notation import int_text, shape_text
+from convcalc.specs import AvgPool, Conv, ConvTranspose, LayerSpec
 
-MAX_SIZE = 2**40  # largest input size searched: beyond any real tensor, 40 halvings away
-MAX_LISTED = 256  # sizes, totals or paddings listed per axis (a huge stride allows many)
+# The bounds of every solve question (README, "Bounds"): sizes are PyTorch's int64, so no input,
+# output, padding or target beyond 2**63 − 1 is searched, listed or accepted; listings stop at
+# MAX_LISTED per axis while their counts stay exact (closed forms, not enumeration).
+MAX_SIZE = INT64_MAX
+MAX_LISTED = 256  # options or sizes listed per axis (a huge stride allows ~10**18)
+BEYOND = MAX_SIZE + 1  # the level of an output PyTorch refuses as beyond int64: above any target
+# said where a target lies beyond everything reachable within those bounds
+LIMITS = f"sizes, paddings and element counts stop at {MAX_SIZE:,} (PyTorch's int64)"
 
 # the families with one fixed window; an adaptive pool's follows its output_size
 SLIDING_FAMILIES = ("conv", "convtranspose", "maxpool", "avgpool")
@@ -34,9 +41,12 @@ class NoSolution(ConvcalcError):
 
 
 def axis_spec(spec: LayerSpec, axis: int, **changes: Any) -> LayerSpec:
-    """`spec` with axis `axis`'s values on every axis, 1 channel in and out, and `changes`.
+    """The one-axis copy of `spec` that solves axis `axis`: that axis's values, one channel,
+    and `changes`.  One axis, so a probe of any size up to int64 is a tensor PyTorch can hold;
+    AvgPool3d keeps its three axes (it alone compares every unpadded axis with its kernel).
 
-    The one place solve reads a spec's per-axis arguments; everything else asks `analyze`.
+    With `window`, the one place solve reads a spec's per-axis arguments; everything else
+    asks `analyze`.
     """
     data = spec.model_dump()
     for name, _ in spec.size_fields:
@@ -45,85 +55,96 @@ def axis_spec(spec: LayerSpec, axis: int, **changes: Any) -> LayerSpec:
             data[name] = expand(value, spec.dims)[axis]
     if isinstance(spec, Conv | ConvTranspose):
         data.update(in_channels=1, out_channels=1, groups=1)
+    if not (isinstance(spec, AvgPool) and spec.dims == 3):
+        data["dims"] = 1
+        if isinstance(spec, AvgPool):
+            data["divisor_override"] = None  # 2-D and 3-D only; sizes do not depend on it
     data.update(changes)
     return type(spec).model_validate(data)
 
 
-def square_shape(spec: LayerSpec, size: int) -> tuple[int, ...]:
-    """An unbatched one-channel input with `size` on the first axis, the one solved, and the
-    smallest size the layer accepts on the others (the same values): a tensor PyTorch can
-    hold (int64 elements) even with `size` at MAX_SIZE."""
-    others = _least_accepted(spec) if spec.dims > 1 else size
-    return (1, size) + (min(size, others),) * (spec.dims - 1)
-
-
-_PROBE_CAP = 2**20  # a cube of this side has 2**60 elements: within int64 in 3-D
-
-
-@lru_cache(maxsize=256)
-def _least_accepted(spec: LayerSpec) -> int:
-    """The smallest n such that PyTorch takes an input of n on every axis (bisection; the
-    layer accepts every larger n), or _PROBE_CAP when no cube up to it is accepted; doubling
-    first, so that only cubes near the answer are tried."""
-
-    def accepted(n: int) -> bool:
-        try:
-            analyze(spec, (1,) + (n,) * spec.dims)
-        except LayerError:
-            return False
-        return True
-
-    low, high = 0, 1  # refused at low (or low = 0), accepted at high
-    while not accepted(high):
-        if high >= _PROBE_CAP:
-            return _PROBE_CAP
-        low, high = high, 2 * high
-    while high - low > 1:
-        middle = (low + high) // 2
-        if accepted(middle):
-            high = middle
-        else:
-            low = middle
-    return high
+def probe_shape(spec: LayerSpec, size: int) -> tuple[int, ...]:
+    """An unbatched one-channel input of `size` on the solved axis (an AvgPool3d's other axes
+    at its kernel, the least it takes)."""
+    if spec.dims == 1:
+        return (1, size)
+    kernel = window(spec, 0).kernel
+    return (1, size, kernel, kernel)
 
 
 def output_for(spec: LayerSpec, size: int) -> int | None:
-    """Output size of a square layer on a square input, or None where PyTorch refuses it."""
+    """Output size of a one-axis layer on `size`, or None where PyTorch refuses it."""
     try:
-        return analyze(spec, square_shape(spec, size)).axes[0].output
+        return analyze(spec, probe_shape(spec, size)).axes[0].output
     except LayerError:
         return None
 
 
-def output_or_zero(spec: LayerSpec, size: int) -> int:
-    """output_for, with 0 where there is no output (no input, or PyTorch refuses it): the
-    form the searches compare, since outputs only grow with the input."""
+def level(spec: LayerSpec, size: int) -> int:
+    """The output for `size` as the searches compare it (outputs only grow with the input):
+    0 where there is no input or PyTorch refuses it as too small for the window, BEYOND where
+    it refuses the output (or input) as beyond int64."""
     if size < 1:
         return 0
-    output = output_for(spec, size)
-    return 0 if output is None else output
+    try:
+        return analyze(spec, probe_shape(spec, size)).axes[0].output
+    except LimitError:  # arithmetic.check_tensor's refusals, the only ones from above
+        return BEYOND
+    except LayerError:
+        return 0
 
 
-def window(spec: LayerSpec) -> WindowAxis:
-    """The window of a square layer (kernel, stride, dilation as PyTorch takes them), read from
-    the forward arithmetic on the smallest input the layer accepts."""
-    return analyze(spec, square_shape(spec, least_input(spec, 1))).windows[0]
+@dataclass(frozen=True)
+class Window:
+    """One axis's window as PyTorch takes it."""
+
+    kernel: int
+    stride: int  # a pool's stride=None is its kernel
+    dilation: int  # 1 for an avg pool, which has none
+
+
+def window(spec: LayerSpec, axis: int) -> Window:
+    """Kernel, stride and dilation of axis `axis`, read from the spec as PyTorch reads them
+    (solve needs them where no input is accepted: a window wider than any int64 input)."""
+    values: dict[str, Any] = spec.model_dump()
+    kernel = expand(values["kernel_size"], spec.dims)[axis]
+    stride = kernel if values["stride"] is None else expand(values["stride"], spec.dims)[axis]
+    dilation = expand(values.get("dilation", 1), spec.dims)[axis]
+    return Window(kernel, stride, dilation)
+
+
+def check_layer(spec: LayerSpec) -> None:
+    """PyTorch's refusal of `spec` at every input size, raised before any search: its weight
+    beyond int64, or a refusal that does not depend on the size (the same at sizes 1 and 2; a
+    refusal that depends on the size names it)."""
+    if isinstance(spec, Conv | ConvTranspose):
+        weights(spec)
+    channels = spec.in_channels if isinstance(spec, Conv | ConvTranspose) else 1
+    refusals = []
+    for size in (1, 2):
+        try:
+            analyze(spec, (channels,) + (size,) * spec.dims)
+            return
+        except LayerError as error:
+            refusals.append(error)
+    # (a refusal that names int64 is about sizes, beyond it: the searches stop there instead)
+    if str(refusals[0]) == str(refusals[1]) and "int64" not in str(refusals[0]):
+        raise refusals[0]
 
 
 # --- searching input sizes -----------------------------------------------------------------------
 
 
 def least_input(spec: LayerSpec, target: int) -> int:
-    """Smallest input size whose output is ≥ target."""
-    if output_or_zero(spec, MAX_SIZE) < target:
-        analyze(spec, square_shape(spec, MAX_SIZE))  # raises PyTorch's refusal, if that is why
-        raise InputError(f"target: {target:,} needs an input larger than {MAX_SIZE:,}")
-    low, high = 0, 1  # out(low) < target ≤ out(high)
-    while output_or_zero(spec, high) < target:
+    """Smallest input size whose output is ≥ target, or MAX_SIZE + 1 when no int64 size has."""
+    if level(spec, MAX_SIZE) < target:
+        return MAX_SIZE + 1
+    low, high = 0, 1  # level(low) < target ≤ level(high)
+    while level(spec, high) < target:
         low, high = high, min(2 * high, MAX_SIZE)
     while high - low > 1:
         middle = (low + high) // 2
-        if output_or_zero(spec, middle) < target:
+        if level(spec, middle) < target:
             low = middle
         else:
             high = middle
@@ -139,23 +160,26 @@ class Reach:
 
 
 def input_range(spec: LayerSpec, target: int) -> range:
-    """Every input size giving `target` (outputs grow with the input: one run of sizes)."""
+    """Every input size up to MAX_SIZE giving `target` (outputs grow with the input: one run)."""
     first = least_input(spec, target)
-    if output_or_zero(spec, first) != target:
+    if first > MAX_SIZE or level(spec, first) != target:
         return range(first, first)
     return range(first, least_input(spec, target + 1))
 
 
 def nearest_outputs(spec: LayerSpec, target: int, *, smallest_input: int = 1) -> tuple[Reach, ...]:
-    """The reachable outputs just below and just above `target` (inputs ≥ smallest_input)."""
+    """The reachable outputs just below and just above `target` (inputs ≥ smallest_input, up to
+    MAX_SIZE; an output beyond int64 is not reachable)."""
     first = max(least_input(spec, target), smallest_input)
     found = []
-    if first > smallest_input and output_or_zero(spec, first - 1) >= 1:
-        below = output_or_zero(spec, first - 1)
+    last = min(first - 1, MAX_SIZE)
+    if last >= smallest_input and 1 <= level(spec, last) < BEYOND:
+        below = level(spec, last)
         found.append(Reach(below, max(least_input(spec, below), smallest_input)))
-    above = output_or_zero(spec, first)
-    if above != target:
-        found.append(Reach(above, first))
+    if first <= MAX_SIZE:
+        above = level(spec, first)
+        if above not in (target, BEYOND):
+            found.append(Reach(above, first))
     return tuple(found)
 
 
@@ -168,13 +192,20 @@ def check_family(spec: LayerSpec, families: tuple[str, ...], parameter: str, why
 
 
 def checked_sizes(values: int | Sequence[int], dims: int, parameter: str) -> tuple[int, ...]:
-    """One size per axis from one for every axis or one per axis; refuses sizes below 1."""
+    """One size per axis from one for every axis or one per axis; refuses sizes below 1 and
+    beyond MAX_SIZE."""
     sizes = (values,) * dims if isinstance(values, int) else tuple(values)
     if len(sizes) != dims:
-        raise InputError(f"{parameter}: needs one size or {dims}, got {len(sizes)}: {sizes}")
+        raise InputError(
+            f"{parameter}: needs one size or {dims}, got {len(sizes)}: {shape_text(sizes)}"
+        )
+    given = int_text(values) if isinstance(values, int) else shape_text(sizes, "sizes")
     if any(v < 1 for v in sizes):
-        given = values if isinstance(values, int) else shape_text(sizes, "sizes")
         raise InputError(f"{parameter}: sizes must be ≥ 1, got {given}")
+    if any(v > MAX_SIZE for v in sizes):
+        raise InputError(
+            f"{parameter}: sizes must be at most {MAX_SIZE:,} (PyTorch's int64), got {given}"
+        )
     return sizes
 
 
@@ -184,7 +215,8 @@ def compact(values: Sequence[int]) -> int | tuple[int, ...]:
 
 
 def confirm(spec: LayerSpec, spatial: tuple[int, ...], targets: tuple[int, ...]) -> None:
-    """The assembled answer on the real layer: a failure here is a bug in solve."""
+    """The assembled answer on the real layer: a failure here is a bug in solve (or an input
+    whose element count only the real layer's axes together take beyond int64: refused)."""
     channels = spec.in_channels if isinstance(spec, Conv | ConvTranspose) else 1
     got = analyze(spec, (channels, *spatial)).output_shape[1:]
     if got != targets:  # pragma: no cover - would be a bug
@@ -192,9 +224,5 @@ def confirm(spec: LayerSpec, spatial: tuple[int, ...], targets: tuple[int, ...])
 
 
 def layer_template(spec: LayerSpec) -> str:
-    """spec.torch_call() with the channel counts left as names when they are not known."""
-    call = spec.torch_call()
-    if isinstance(spec, Conv | ConvTranspose):
-        head = f"{spec.torch_name}({spec.in_channels}, {spec.out_channels}"
-        call = call.replace(head, f"{spec.torch_name}(in_channels, out_channels", 1)
-    return call
+    """spec.torch_call() with the channel counts left as names: they do not change sizes."""
+    return spec.torch_call(channels=False)

@@ -3,19 +3,29 @@ size to another, simplest first."""
 
 from __future__ import annotations
 
+import heapq
 from dataclasses import dataclass
 from typing import Any
 
 from convcalc import padding as padding_rules
 from convcalc.arithmetic import analyze
 from convcalc.errors import InputError, LayerError
-from convcalc.solve._search import MAX_SIZE, layer_template, output_or_zero, square_shape
+from convcalc.kinds import torch_name
+from convcalc.notation import int_text
+from convcalc.solve._search import (
+    MAX_SIZE,
+    axis_spec,
+    layer_template,
+    output_for,
+    probe_shape,
+)
 from convcalc.specs import AvgPool, Conv, LayerSpec, MaxPool, parse_kind
 
-MAX_KERNEL = 64  # bounds of the search
+# bounds of the search (README, "Bounds"): at most MAX_KERNEL · MAX_DILATION (kernel, dilation)
+# pairs, each asked for at most MAX_LIMIT + 1 candidates; sizes up to MAX_SIZE (int64)
+MAX_KERNEL = 64
 MAX_DILATION = 16
 MAX_LIMIT = 1000
-_MAX_STEPS = 200_000  # (stride, kernel, dilation) triples one search may try
 
 
 @dataclass(frozen=True)
@@ -74,6 +84,11 @@ class LayerAnswer:
         }
 
 
+SEARCHED_KINDS = tuple(
+    f"{family}{d}d" for family in ("conv", "maxpool", "avgpool") for d in (1, 2, 3)
+)
+
+
 def solve_layer(
     kind: str,
     input: int,
@@ -84,13 +99,28 @@ def solve_layer(
     limit: int = 10,
 ) -> LayerAnswer:
     """(kernel, stride, padding, dilation) of a conv or pool mapping `input` to `target`,
-    simplest first: smallest stride, then kernel, dilation, padding."""
+    simplest first: smallest stride, then kernel, dilation, padding.
+
+    Closed forms, not a walk over strides: for one (kernel, dilation) the strides that work are
+    one run and, per stride, the paddings one run, so the work is the candidates listed (at
+    most MAX_LIMIT) times the (kernel, dilation) pairs (at most MAX_KERNEL · MAX_DILATION),
+    whatever the sizes.
+    """
     cls, dims = parse_kind(kind)
     if cls not in (Conv, MaxPool, AvgPool):
-        raise LayerError(
-            f"kind: solve_layer searches Conv, MaxPool and AvgPool layers, not {kind}; "
-            f"for a transposed conv, solve_padding with a ConvTranspose{dims}d"
-        )
+        name = torch_name(cls.family, dims)
+        if cls.family.startswith("adaptive"):
+            why = (
+                "has no kernel, stride or padding to search: it gives its output_size for "
+                f"every input size ({name}({int_text(target)}) maps any input to "
+                f"{int_text(target)})"
+            )
+        else:
+            why = (
+                "is not searched: solve_layer searches conv, maxpool and avgpool layers; "
+                f"solve_padding finds a {name}'s padding and output_padding"
+            )
+        raise LayerError(f"kind: {name} {why}")
     for name, value, top in (
         ("input", input, MAX_SIZE),
         ("target", target, MAX_SIZE),
@@ -99,34 +129,115 @@ def solve_layer(
         ("limit", limit, MAX_LIMIT),
     ):
         if not 1 <= value <= top:
-            raise InputError(f"{name}: must be between 1 and {top:,}, got {value}")
+            raise InputError(f"{name}: must be between 1 and {top:,}, got {int_text(value)}")
     family, name = cls.family, f"{cls.family}{dims}d"
-    space = _search_space(family, max_kernel, max_dilation)
-    widest = max(eff for _, _, eff, _ in space)
-    # p ≥ 0 needs N·s − 1 + eff − L ≥ 0; p ≤ pmax needs (N−1)·s ≤ L + 2·pmax − eff
-    first = max(1, -(-(input + 1 - widest) // target))
-    last = (input + 2 * widest) // (target - 1) + 1 if target > 1 else first + input + widest
+    space = _search_space(family, input, max_kernel, max_dilation)
     found: list[LayerCandidate] = []
-    steps = 0
-    for s in range(first, last + 1):
-        for k, d, eff, pmax in space:
-            steps += 1
-            low = max(0, -(-((target - 1) * s + eff - input) // 2))
-            high = min(pmax, (target * s - 1 + eff - input) // 2)
-            for p in range(low, high + 1):
-                spec = _layer_spec(cls, dims, k, s, p, d)
-                try:
-                    result = analyze(spec, square_shape(spec, input))
-                except LayerError:
-                    continue
-                if result.axes[0].output == target:  # the forward check
-                    found.append(LayerCandidate(spec, k, s, p, d, result.axes[0].unused))
+    # (stride, rank in the space): the next stride each (kernel, dilation) works with
+    queue = [(s, index) for index, entry in enumerate(space) if (s := entry.next_stride(target, 0))]
+    heapq.heapify(queue)
+    while queue and len(found) <= limit:
+        s, index = heapq.heappop(queue)
+        entry = space[index]
+        try:
+            for p in entry.paddings(target, s):
+                found.append(_candidate(cls, dims, entry, s, p, input, target))
                 if len(found) > limit:
-                    return LayerAnswer(name, input, target, tuple(found[:limit]), True, ())
-        if steps > _MAX_STEPS:  # a bound on the time, not on the answer: say more may exist
-            return LayerAnswer(name, input, target, tuple(found), True, ())
-    nearest = () if found else _nearest_outputs(cls, dims, space, input, target, first, last)
-    return LayerAnswer(name, input, target, tuple(found), False, nearest)
+                    break
+        except LayerError:  # refused whatever the stride (AvgPool3d: an axis below its kernel)
+            continue
+        following = entry.next_stride(target, s)
+        if following:
+            heapq.heappush(queue, (following, index))
+    if found:
+        return LayerAnswer(name, input, target, tuple(found[:limit]), len(found) > limit, ())
+    nearest = _nearest_outputs(cls, dims, space, input, target)
+    return LayerAnswer(name, input, target, (), False, nearest)
+
+
+@dataclass(frozen=True)
+class _Entry:
+    """One (kernel, dilation) of the search on input L: output ⌊X/s⌋ + 1 with X = L + 2p −
+    span, p = 0 … pmax, X ≥ 0 (floor mode, as convs and pools here)."""
+
+    kernel: int
+    dilation: int
+    pmax: int
+    low: int  # A = L − span: X at p = 0
+    least: int  # the least X ≥ 0 of A's parity (p ≥ 0)
+    most: int  # A + 2·pmax
+
+    def reachable(self) -> bool:
+        return self.least <= self.most
+
+    def strides(self, target: int) -> tuple[int, int | None]:
+        """The strides ≥ 2 that give `target` (None: no upper end): (t−1)·s ≤ X ≤ t·s − 1 has
+        an X in least … most (an interval of s ≥ 2 integers holds both parities)."""
+        first = max(2, -(-(self.least + 1) // target))
+        last = self.most // (target - 1) if target > 1 else None
+        return first, last
+
+    def next_stride(self, target: int, after: int) -> int:
+        """The least stride > after that gives `target`, or 0."""
+        if after < 1 and self.least <= target - 1 <= self.most and (target - 1 - self.low) % 2 == 0:
+            return 1
+        first, last = self.strides(target)
+        s = max(first, after + 1)
+        return s if self.reachable() and (last is None or s <= last) else 0
+
+    def paddings(self, target: int, s: int) -> range:
+        """The paddings giving `target` with stride s (ascending)."""
+        low = max((target - 1) * s, self.least)
+        high = min(target * s - 1, self.most)
+        low += (low - self.low) % 2
+        high -= (high - self.low) % 2
+        return range((low - self.low) // 2, (high - self.low) // 2 + 1) if low <= high else range(0)
+
+    def witness(self, value: int) -> tuple[int, int] | None:
+        """A (stride, padding) giving `value`, or None."""
+        s = self.next_stride(value, 0)
+        if not s:
+            return None
+        return s, self.paddings(value, s)[0]
+
+    def near(self, target: int) -> tuple[list[int], list[int]]:
+        """Outputs of this entry just below and just above `target` (candidates: each is
+        checked with `witness`).  Stride 1 gives least+1, least+3, … most+1; stride s ≥ 2 every
+        value of ⌊least/s⌋+1 … ⌊most/s⌋+1, runs that move down as s grows."""
+        below: list[int] = []
+        above: list[int] = []
+        if not self.reachable():
+            return below, above
+        first, last = self.least + 1, self.most + 1  # stride 1
+        v = min(target - 1, last)
+        v -= (v - first) % 2
+        if v >= first:
+            below.append(v)
+        v = max(target + 1, first)
+        v += (v - first) % 2
+        if v <= last:
+            above.append(v)
+        if target >= 2:
+            s0 = max(2, self.most // (target - 1) + 1)  # the first run entirely below target
+            below.append(self.most // s0 + 1)
+            if s0 - 1 >= 2 and self.least // (s0 - 1) + 1 <= target - 1:
+                below.append(target - 1)
+        s1 = self.least // target  # the last run entirely above target
+        if s1 >= 2:
+            above.append(self.least // s1 + 1)
+        if self.most // max(2, s1 + 1) + 1 >= target + 1:
+            above.append(target + 1)
+        return below, above
+
+
+def _candidate(
+    cls: type[LayerSpec], dims: int, entry: _Entry, s: int, p: int, size: int, target: int
+) -> LayerCandidate:
+    spec = _layer_spec(cls, dims, entry.kernel, s, p, entry.dilation)
+    probe = axis_spec(spec, 0)
+    axis = analyze(probe, probe_shape(probe, size)).axes[0]
+    assert axis.output == target, f"solve: {spec.torch_call()} gives {axis.output}"  # forward check
+    return LayerCandidate(spec, entry.kernel, s, p, entry.dilation, axis.unused)
 
 
 def _layer_spec(cls: type[LayerSpec], dims: int, k: int, s: int, p: int, d: int) -> LayerSpec:
@@ -138,49 +249,50 @@ def _layer_spec(cls: type[LayerSpec], dims: int, k: int, s: int, p: int, d: int)
     return cls.model_validate(data)
 
 
-def _search_space(
-    family: str, max_kernel: int, max_dilation: int
-) -> list[tuple[int, int, int, int]]:
-    """(kernel, dilation, effective kernel, largest padding) in rank order."""
+def _search_space(family: str, size: int, max_kernel: int, max_dilation: int) -> list[_Entry]:
+    """(kernel, dilation) in rank order, each with its padding limit."""
     space = []
     for k in range(1, max_kernel + 1):
         for d in range(1, (1 if k == 1 or family == "avgpool" else max_dilation) + 1):
-            eff = d * (k - 1) + 1  # the window's span
-            # conv: a window must touch the input (p < eff); pools: PyTorch's p ≤ k // 2
-            pmax = eff - 1 if family == "conv" else padding_rules.max_pool_padding(k)
-            space.append((k, d, eff, pmax))
+            span = d * (k - 1) + 1
+            # conv: a window must touch the input (p < span); pools: PyTorch's p ≤ k // 2
+            pmax = span - 1 if family == "conv" else padding_rules.max_pool_padding(k)
+            low = size - span
+            least = low if low >= 0 else low % 2
+            space.append(_Entry(k, d, pmax, low, least, low + 2 * pmax))
     return space
 
 
 def _nearest_outputs(
-    cls: type[LayerSpec],
-    dims: int,
-    space: list[tuple[int, int, int, int]],
-    size: int,
-    target: int,
-    first: int,
-    last: int,
+    cls: type[LayerSpec], dims: int, space: list[_Entry], size: int, target: int
 ) -> tuple[int, ...]:
-    """The outputs just below and above the target over the search space (strides near the
-    ones that could have worked, and stride 1 for the largest outputs)."""
+    """The reachable outputs just below and above the target over the whole search space,
+    each confirmed by the forward arithmetic on a layer that gives it."""
     below: int | None = None
     above: int | None = None
-    strides = sorted({1, *range(max(1, first - 1), min(last + 1, first + 64) + 1)})
-    for s in strides:
-        for k, d, _, pmax in space:
-            # outputs grow with the padding: the first padding reaching the target splits them
-            def out(p: int, k: int = k, s: int = s, d: int = d) -> int:
-                return output_or_zero(_layer_spec(cls, dims, k, s, p, d), size)
-
-            low, high = -1, pmax + 1  # out(low) < target ≤ out(high), out(pmax + 1) = ∞
-            while high - low > 1:
-                middle = (low + high) // 2
-                if out(middle) < target:
-                    low = middle
-                else:
-                    high = middle
-            if low >= 0 and out(low) >= 1 and (below is None or out(low) > below):
-                below = out(low)
-            if high <= pmax and out(high) != target and (above is None or out(high) < above):
-                above = out(high)
+    for entry in space:
+        lower, higher = entry.near(target)
+        for v in lower:
+            if (
+                1 <= v < target
+                and (below is None or v > below)
+                and _gives(cls, dims, entry, v, size)
+            ):
+                below = v
+        for v in higher:
+            if (
+                target < v <= MAX_SIZE
+                and (above is None or v < above)
+                and _gives(cls, dims, entry, v, size)
+            ):
+                above = v
     return tuple(v for v in (below, above) if v is not None)
+
+
+def _gives(cls: type[LayerSpec], dims: int, entry: _Entry, value: int, size: int) -> bool:
+    found = entry.witness(value)
+    if found is None:
+        return False
+    spec = _layer_spec(cls, dims, entry.kernel, found[0], found[1], entry.dilation)
+    probe = axis_spec(spec, 0)
+    return output_for(probe, size) == value

@@ -1,7 +1,9 @@
 """`solve_padding`: every padding that makes a layer map an input size to the wanted size.
 
 The rules themselves (F.pad's tuple, the pool limit, TensorFlow's 'SAME') live in
-`convcalc.padding`; this module searches with them.
+`convcalc.padding`; this module searches with them.  Options are counted exactly (closed forms
+over runs of paddings) and listed up to MAX_LISTED of each kind per axis: a stride of 10**12
+allows about 10**12 paddings.
 """
 
 from __future__ import annotations
@@ -11,23 +13,29 @@ from dataclasses import dataclass
 from typing import Any
 
 from convcalc import padding as padding_rules
-from convcalc.arithmetic import AXIS_NAMES
+from convcalc.arithmetic import AXIS_NAMES, analyze
+from convcalc.errors import LayerError
 from convcalc.solve._search import (
+    LIMITS,
     MAX_LISTED,
+    MAX_SIZE,
     SLIDING_FAMILIES,
     axis_spec,
     check_family,
+    check_layer,
     checked_sizes,
     compact,
     confirm,
     input_range,
     layer_template,
+    level,
     nearest_outputs,
     output_for,
-    output_or_zero,
     window,
 )
-from convcalc.specs import Conv, ConvTranspose, LayerSpec
+from convcalc.specs import AvgPool, Conv, ConvTranspose, LayerSpec
+
+Pair = tuple[int, int]
 
 
 @dataclass(frozen=True)
@@ -37,6 +45,7 @@ class PaddingOption:
     output_padding: int  # transposed convs; 0 otherwise
     native: bool  # the layer's padding= does it; False: an explicit pad layer, then padding=0
     output_size_ok: bool  # transposed: forward(x, output_size=...) reaches it too
+    same: bool = False  # exactly what the layer's padding='same' pads on this axis
 
     @property
     def total(self) -> int:
@@ -51,7 +60,7 @@ class SamePadding:
     output: int  # ⌈input / stride⌉
     before: int
     after: int
-    torch_output: int  # PyTorch's layer with padding=0 after that explicit pad
+    torch_output: int  # PyTorch's layer with padding=0 after that explicit pad (0: refused)
 
 
 @dataclass(frozen=True)
@@ -62,9 +71,31 @@ class PaddingAxis:
     kernel: int
     stride: int
     dilation: int
+    # the first MAX_LISTED symmetric options, then the first MAX_LISTED explicit ones
     options: tuple[PaddingOption, ...]
+    count: int  # every option the listing rule gives, listed or not
     same: tuple[SamePadding, ...]
     nearest: tuple[int, ...]  # reachable outputs nearest the target, when there is no option
+
+    @property
+    def capped(self) -> bool:
+        return self.count > len(self.options)
+
+
+@dataclass(frozen=True)
+class SchemeMatch:
+    """A TensorFlow/ONNX 'SAME' scheme beside PyTorch's first answer: the same size is not the
+    same values unless every window starts at the same element."""
+
+    scheme: str
+    pads: tuple[Pair, ...]  # what the scheme pads, per axis
+    shift: tuple[int, ...]  # per axis: the scheme's windows start this much later than PyTorch's
+    same_values: bool  # same windows, and (avg pools) the same divisor at the border
+    # PyTorch that computes what the scheme computes: explicit pads before the padding-0 layer
+    # (convs, max pools: -inf), or one layer (avg pools: count_include_pad=False); both None
+    # when no PyTorch layer averages as the scheme does
+    exact_pads: tuple[Pair, ...] | None
+    exact_layer: LayerSpec | None
 
 
 @dataclass(frozen=True)
@@ -72,8 +103,10 @@ class PaddingAnswer:
     spec: LayerSpec  # the layer with padding=0 (the question's layer)
     axes: tuple[PaddingAxis, ...]
     native: LayerSpec | None  # one PyTorch layer with padding= that answers every axis
-    pads: tuple[tuple[int, int], ...] | None  # else: explicit (before, after) per axis ...
+    pads: tuple[Pair, ...] | None  # else: explicit (before, after) per axis ...
     padded_layer: LayerSpec | None  # ... before this layer (padding=0)
+    same_layer: LayerSpec | None = None  # padding='same' answers: PyTorch's first answer
+    schemes: tuple[SchemeMatch, ...] = ()  # TF/ONNX 'SAME' that reach the target
 
     @property
     def solved(self) -> bool:
@@ -84,23 +117,28 @@ class PaddingAnswer:
         for axis in self.axes:
             if not axis.options:
                 near = ", ".join(map(str, axis.nearest)) or "none"
-                return (
+                text = (
                     f"no padding gives {axis.target} on axis {axis.name} of "
                     f"{layer_template(self.spec)} with input {axis.input}; "
                     f"nearest reachable: {near}"
                 )
+                if all(n < axis.target for n in axis.nearest):
+                    text += f"; {LIMITS}"
+                return text
         return None
 
     def to_json(self) -> dict[str, object]:
+        def template(spec: LayerSpec | None) -> str | None:
+            return None if spec is None else layer_template(spec)
+
         return {
             "question": "padding",
             "kind": self.spec.kind,
             "solved": self.solved,
-            "layer": None if self.native is None else layer_template(self.native),
+            "layer": template(self.native),
+            "same_layer": template(self.same_layer),
             "pad": None if self.pads is None else list(padding_rules.fpad_flat(self.pads)),
-            "padded_layer": None
-            if self.padded_layer is None
-            else layer_template(self.padded_layer),
+            "padded_layer": template(self.padded_layer),
             "axes": [
                 {
                     "axis": axis.name,
@@ -109,11 +147,14 @@ class PaddingAnswer:
                     "kernel": axis.kernel,
                     "stride": axis.stride,
                     "dilation": axis.dilation,
+                    "count": axis.count,
+                    "capped": axis.capped,
                     "options": [
                         {
                             "padding": [o.before, o.after],
                             "output_padding": o.output_padding,
                             "native": o.native,
+                            "same": o.same,
                             "output_size_ok": o.output_size_ok,
                         }
                         for o in axis.options
@@ -131,6 +172,19 @@ class PaddingAnswer:
                 }
                 for axis in self.axes
             ],
+            "schemes": [
+                {
+                    "scheme": m.scheme,
+                    "pad": list(padding_rules.fpad_flat(m.pads)),
+                    "shift": list(m.shift),
+                    "same_values": m.same_values,
+                    "exact_pad": None
+                    if m.exact_pads is None
+                    else list(padding_rules.fpad_flat(m.exact_pads)),
+                    "exact_layer": template(m.exact_layer),
+                }
+                for m in self.schemes
+            ],
         }
 
 
@@ -145,8 +199,11 @@ def solve_padding(
     if isinstance(spec, ConvTranspose):
         zero["output_padding"] = 0
     spec = type(spec).model_validate({**spec.model_dump(), **zero})
+    check_layer(spec)
     axes = tuple(_padding_axis(spec, i, sizes[i], targets[i]) for i in range(spec.dims))
     native = pads = padded = None
+    same_layer = _same_layer(spec, sizes, targets)
+    first: tuple[Pair, ...] | None = None
     if all(axis.options for axis in axes):
         firsts = [axis.options[0] for axis in axes]
         if all(o.native for o in firsts):
@@ -164,60 +221,290 @@ def solve_padding(
             confirm(
                 padded, tuple(s + b + a for s, (b, a) in zip(sizes, pads, strict=True)), targets
             )
-    return PaddingAnswer(spec, axes, native, pads, padded)
+        first = tuple((o.before, o.after) for o in firsts)
+    if same_layer is not None:
+        first = analyze(same_layer, _input(same_layer, sizes)).padding
+        axes = tuple(_mark_same(axis, pair) for axis, pair in zip(axes, first, strict=True))
+    schemes = () if first is None else _schemes(spec, axes, sizes, first, native is not None)
+    return PaddingAnswer(spec, axes, native, pads, padded, same_layer, schemes)
+
+
+def _input(spec: LayerSpec, sizes: tuple[int, ...]) -> tuple[int, ...]:
+    channels = spec.in_channels if isinstance(spec, Conv | ConvTranspose) else 1
+    return (channels, *sizes)
+
+
+def _same_layer(
+    spec: LayerSpec, sizes: tuple[int, ...], targets: tuple[int, ...]
+) -> LayerSpec | None:
+    """The conv with padding='same' when it gives the target (stride 1 on every axis, which
+    'same' needs, and the target the input)."""
+    if not isinstance(spec, Conv) or sizes != targets:
+        return None
+    try:
+        same = Conv.model_validate({**spec.model_dump(), "padding": "same"})
+        got = analyze(same, _input(same, sizes)).output_shape[1:]
+    except LayerError:  # a stride above 1, or a padding_mode limit
+        return None
+    return same if got == targets else None
+
+
+def _mark_same(axis: PaddingAxis, pair: Pair) -> PaddingAxis:
+    """Mark the option padding='same' pads on this axis (listed: its total is the only one)."""
+    options = tuple(
+        PaddingOption(o.before, o.after, o.output_padding, o.native, o.output_size_ok, True)
+        if (o.before, o.after) == pair
+        else o
+        for o in axis.options
+    )
+    return PaddingAxis(
+        axis.name,
+        axis.input,
+        axis.target,
+        axis.kernel,
+        axis.stride,
+        axis.dilation,
+        options,
+        axis.count,
+        axis.same,
+        axis.nearest,
+    )
+
+
+def _schemes(
+    spec: LayerSpec,
+    axes: tuple[PaddingAxis, ...],
+    sizes: tuple[int, ...],
+    first: tuple[Pair, ...],
+    native: bool,
+) -> tuple[SchemeMatch, ...]:
+    """Each TF/ONNX 'SAME' scheme that reaches the target, beside PyTorch's first answer."""
+    found = []
+    for index, scheme in enumerate(axes[0].same):
+        rows = [axis.same[index] for axis in axes]
+        if not all(s.output == a.target == s.torch_output for s, a in zip(rows, axes, strict=True)):
+            continue
+        pads = tuple((s.before, s.after) for s in rows)
+        # PyTorch's window o starts at o·stride − its padding before; the scheme's likewise
+        shift = tuple(own - s.before for s, (own, _) in zip(rows, first, strict=True))
+        exact_pads: tuple[Pair, ...] | None = pads
+        exact_layer: LayerSpec | None = spec
+        same_values = not any(shift)
+        if isinstance(spec, AvgPool):
+            # TF and ONNX leave the padding out of an average (ONNX: count_include_pad=0); a
+            # PyTorch pool does that with its own symmetric padding and count_include_pad=False
+            exact_pads = None
+            symmetric = all(b == a for b, a in pads)
+            exact_layer = None
+            if symmetric and all(
+                b <= padding_rules.max_pool_padding(axis.kernel)
+                for (b, _), axis in zip(pads, axes, strict=True)
+            ):
+                exact_layer = AvgPool.model_validate(
+                    {
+                        **spec.model_dump(),
+                        "padding": compact([b for b, _ in pads]),
+                        "count_include_pad": False,
+                    }
+                )
+                confirm(exact_layer, sizes, tuple(a.target for a in axes))
+            # the same divisor at the border: nothing padded, or PyTorch's own padding counted out
+            padded = any(b or a for b, a in pads)
+            same_values = same_values and (not padded or (native and not spec.count_include_pad))
+        elif not any(b or a for b, a in pads):
+            exact_pads = None  # no pad: the layer itself
+        found.append(SchemeMatch(scheme.scheme, pads, shift, same_values, exact_pads, exact_layer))
+    return tuple(found)
 
 
 def _padding_axis(spec: LayerSpec, i: int, size: int, target: int) -> PaddingAxis:
     base = axis_spec(spec, i)
-    w = window(base)
+    w = window(base, 0)
     name = AXIS_NAMES[spec.dims][i]
     if isinstance(spec, ConvTranspose):
-        found, near = transposed_paddings(spec.dims, size, target, w.kernel, w.stride, w.dilation)
-        return PaddingAxis(name, size, target, w.kernel, w.stride, w.dilation, found, (), near)
+        reach = TransposedReach.of(size, w.kernel, w.stride, w.dilation)
+        paddings = reach.paddings(target)
+        options = tuple(
+            _transposed_option(reach, w.kernel, w.stride, w.dilation, size, target, p)
+            for p in paddings[:MAX_LISTED]
+        )
+        near = () if paddings else reach.nearest(target)
+        return PaddingAxis(
+            name, size, target, w.kernel, w.stride, w.dilation, options, len(paddings), (), near
+        )
 
     # input + explicit pad total that the layer with padding 0 maps to the target
     padded_sizes = input_range(base, target)
-    padded_sizes = padded_sizes[max(0, size - padded_sizes.start) :]
-    if isinstance(spec, Conv):
-        # zero padding p on both sides is the explicit pad (p, p): the even totals
-        start = padded_sizes.start + (padded_sizes.start - size) % 2
-        paddings = range((start - size) // 2, (padded_sizes.stop - size + 1) // 2)
-    else:
-        paddings = range(padding_rules.max_pool_padding(w.kernel) + 1)
-    native = [
-        PaddingOption(p, p, 0, True, False)
-        for p in paddings[:MAX_LISTED]
-        if output_for(axis_spec(spec, i, padding=p), size) == target
-    ]
-    native_totals = {2 * o.before for o in native}
+    totals = range(max(padded_sizes.start, size) - size, max(padded_sizes.stop, size) - size)
+    paddings = _native_paddings(spec, i, size, target, w.kernel, padded_sizes)
+    native = []
+    for p in paddings[:MAX_LISTED]:
+        got = output_for(axis_spec(spec, i, padding=p), size)
+        assert got == target, f"solve: padding {p} gives {got}, not {target}"  # forward check
+        native.append(PaddingOption(p, p, 0, True, False))
+    # an explicit total 2p that padding=p already gives is listed once, as padding=p
+    native_totals = range(2 * paddings.start, 2 * paddings.stop, 2)
     explicit: list[PaddingOption] = []
-    for padded in padded_sizes:
-        total = padded - size
-        if total < 0 or total in native_totals:
-            continue
+    for total in totals:
         if len(explicit) >= MAX_LISTED:
             break
-        if output_for(base, padded) == target:  # the forward check
-            # TF's split (the odd element at the end) first, then the mirror image
-            pairs = [(total // 2, total - total // 2), (total - total // 2, total // 2)]
-            explicit += [PaddingOption(b, a, 0, False, False) for b, a in dict.fromkeys(pairs)]
+        if total in native_totals:  # even totals only: at most every other one is skipped
+            continue
+        got = output_for(base, size + total)
+        assert got == target, f"solve: pad {total} gives {got}, not {target}"  # forward check
+        # TF's split (the odd element at the end) first, then the mirror image
+        pairs = [(total // 2, total - total // 2), (total - total // 2, total // 2)]
+        explicit += [PaddingOption(b, a, 0, False, False) for b, a in dict.fromkeys(pairs)]
+    count = len(paddings) + _explicit_count(totals, native_totals)
     out, before, after = padding_rules.tf_same(size, w.kernel, w.stride, w.dilation)
-    torch_out = output_or_zero(base, size + before + after)
+    padded = size + before + after
+    torch_out = (output_for(base, padded) or 0) if padded <= MAX_SIZE else 0
     same = (
         SamePadding("TensorFlow/Keras 'SAME', ONNX SAME_UPPER", out, before, after, torch_out),
         SamePadding("ONNX SAME_LOWER", out, after, before, torch_out),
     )
-    options = tuple(native + explicit)
+    options = tuple(native + explicit[:MAX_LISTED])
     nearest: tuple[int, ...] = ()
     if not options:
         nearest = tuple(r.output for r in nearest_outputs(base, target, smallest_input=size))
-    return PaddingAxis(name, size, target, w.kernel, w.stride, w.dilation, options, same, nearest)
+    return PaddingAxis(
+        name, size, target, w.kernel, w.stride, w.dilation, options, count, same, nearest
+    )
 
 
-def _one_transposed(dims: int, k: int, s: int, d: int, p: int, op: int) -> ConvTranspose:
+def _native_paddings(
+    spec: LayerSpec, i: int, size: int, target: int, kernel: int, padded_sizes: range
+) -> range:
+    """Every p for which the layer's own padding=p gives the target.  A conv's padding=p pads
+    to size + 2p like an explicit pad (up to its padding_mode's limit); a pool's outputs only
+    grow with p, up to kernel // 2: one run, found by bisection.  Either way the padded size
+    stays within int64, as ATen computes it."""
+    if isinstance(spec, Conv):
+        first = max(0, -(-(padded_sizes.start - size) // 2))
+        last = min((padded_sizes.stop - 1 - size) // 2, _mode_limit(spec.padding_mode, size))
+        return range(first, last + 1) if padded_sizes else range(0)
+    highest = min(padding_rules.max_pool_padding(kernel), (MAX_SIZE - size) // 2)
+
+    def reached(p: int, wanted: int) -> bool:
+        return level(axis_spec(spec, i, padding=p), size) >= wanted
+
+    def least(wanted: int) -> int:  # the least p in 0 … highest reaching `wanted`, or highest+1
+        if not reached(highest, wanted):
+            return highest + 1
+        low, high = -1, highest
+        while high - low > 1:
+            middle = (low + high) // 2
+            if reached(middle, wanted):
+                high = middle
+            else:
+                low = middle
+        return high
+
+    first = least(target)
+    if first > highest or level(axis_spec(spec, i, padding=first), size) != target:
+        return range(0)
+    return range(first, least(target + 1))
+
+
+def _mode_limit(mode: str, size: int) -> int:
+    """The largest symmetric padding a conv's padding_mode takes on an axis of `size`
+    (`padding.check_mode_limits`, by bisection), at most MAX_SIZE."""
+
+    def allowed(p: int) -> bool:
+        try:
+            padding_rules.check_mode_limits(mode, size, p, p)
+        except LayerError:
+            return False
+        return True
+
+    if allowed(MAX_SIZE):
+        return MAX_SIZE
+    low, high = 0, MAX_SIZE  # allowed(0), not allowed(high)
+    while high - low > 1:
+        middle = (low + high) // 2
+        if allowed(middle):
+            low = middle
+        else:
+            high = middle
+    return low
+
+
+def _explicit_count(totals: range, native_totals: range) -> int:
+    """Options from explicit totals: one split of an even total, two of an odd one, and none
+    for an even total padding=p already gives."""
+    if not totals:
+        return 0
+    first, last = totals.start, totals.stop - 1
+    evens = last // 2 - (first - 1) // 2
+    odds = len(totals) - evens
+    overlap = 0
+    if native_totals:
+        low = max(first, native_totals.start)
+        high = min(last, native_totals.stop - 2)
+        if low <= high:
+            low += low % 2
+            overlap = max(0, (high - low) // 2 + 1)
+    return evens + 2 * odds - overlap
+
+
+# --- transposed convs: padding and output_padding in closed form ---------------------------------
+
+
+@dataclass(frozen=True)
+class TransposedReach:
+    """The outputs (L−1)·s − 2p + d·(k−1) + op + 1 of one transposed-conv axis on input L, over
+    p = 0 … MAX_SIZE and op < max(s, d) (ConvUtils.h: output_padding < stride or dilation)."""
+
+    full: int  # padding 0, output_padding 0
+    limit: int  # output_padding < limit
+
+    @classmethod
+    def of(cls, size: int, kernel: int, stride: int, dilation: int) -> TransposedReach:
+        return cls((size - 1) * stride + dilation * (kernel - 1) + 1, max(stride, dilation))
+
+    def paddings(self, target: int) -> range:
+        """Every p giving `target`, each with output_padding 2p − full + target."""
+        parity = (target - self.full) % 2
+        low = max(0, target - self.full)
+        low += (low - parity) % 2  # the least op ≥ low of the parity 2p = full + op − target needs
+        high = self.limit - 1
+        high -= (high - parity) % 2
+        if low > high:
+            return range(0)
+        first = (self.full + low - target) // 2
+        last = min((self.full + high - target) // 2, MAX_SIZE)
+        return range(first, last + 1)
+
+    def output_padding(self, target: int, padding: int) -> int:
+        return 2 * padding - self.full + target
+
+    def nearest(self, target: int) -> tuple[int, ...]:
+        """The reachable outputs (1 … MAX_SIZE) just below and above `target`."""
+        highest = min(self.full + self.limit - 1, MAX_SIZE)
+        lowest = max(1, self.full - 2 * MAX_SIZE)
+
+        def fits(t: int) -> bool:  # with limit 1, output_padding is 0: full's parity only
+            return self.limit > 1 or (self.full - t) % 2 == 0
+
+        if self.limit == 1:
+            highest -= (self.full - highest) % 2
+            lowest += (self.full - lowest) % 2
+        if lowest > highest:
+            return ()
+        below = next((t for t in (target - 1, target - 2) if fits(t)), target - 1)
+        above = next((t for t in (target + 1, target + 2) if fits(t)), target + 1)
+        found = []
+        if below >= lowest:
+            found.append(min(below, highest))
+        if above <= highest:
+            found.append(max(above, lowest))
+        return tuple(found)
+
+
+def _one_transposed(k: int, s: int, d: int, p: int, op: int) -> ConvTranspose:
     return ConvTranspose.model_validate(
         {
-            "dims": dims,
+            "dims": 1,
             "in_channels": 1,
             "out_channels": 1,
             "kernel_size": k,
@@ -229,31 +516,24 @@ def _one_transposed(dims: int, k: int, s: int, d: int, p: int, op: int) -> ConvT
     )
 
 
-def transposed_paddings(
-    dims: int, size: int, target: int, kernel: int, stride: int, dilation: int
-) -> tuple[tuple[PaddingOption, ...], tuple[int, ...]]:
-    """(padding, output_padding) with (L−1)s − 2p + d(k−1) + op + 1 = target, op < max(s, d);
-    or, when there is none, the reachable sizes nearest the target."""
-    full = (size - 1) * stride + dilation * (kernel - 1) + 1  # padding 0, output_padding 0
-    limit = max(stride, dilation)
-    options = []
-    first = max(0, target - full)
-    for op in range(first, min(limit, first + 2 * MAX_LISTED)):
-        if (full + op - target) % 2:
-            continue
-        p = (full + op - target) // 2
-        layer = _one_transposed(dims, kernel, stride, dilation, p, op)
-        if output_for(layer, size) == target:  # the forward check
-            options.append(PaddingOption(p, p, op, True, op < stride))
-    if options:
-        return tuple(sorted(options, key=lambda o: (o.before, o.output_padding))), ()
-    # reachable: every t ≤ full + limit − 1, of full's parity when limit is 1
-    highest = full + limit - 1
-    if target > highest:
-        return (), (highest,)
-    near = (
-        t
-        for t in (target - 1, target + 1)
-        if 1 <= t <= highest and (limit > 1 or (full - t) % 2 == 0)
-    )
-    return (), tuple(near)
+def _transposed_option(
+    reach: TransposedReach,
+    kernel: int,
+    stride: int,
+    dilation: int,
+    size: int,
+    target: int,
+    p: int,
+) -> PaddingOption:
+    op = reach.output_padding(target, p)
+    got = output_for(_one_transposed(kernel, stride, dilation, p, op), size)
+    assert got == target, f"solve: padding {p}, output_padding {op} gives {got}"  # forward check
+    return PaddingOption(p, p, op, True, op < stride)
+
+
+def transposed_options(
+    size: int, target: int, kernel: int, stride: int, dilation: int
+) -> tuple[range, TransposedReach]:
+    """The paddings (each with its output_padding) a transposed axis reaches `target` with."""
+    reach = TransposedReach.of(size, kernel, stride, dilation)
+    return reach.paddings(target), reach

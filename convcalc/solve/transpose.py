@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from convcalc.arithmetic import WindowAxis, analyze
-from convcalc.solve._search import check_family, compact
-from convcalc.solve.padding import transposed_paddings
+from convcalc.solve._search import MAX_SIZE, check_family, compact
+from convcalc.solve.padding import transposed_options
 from convcalc.specs import Conv, ConvTranspose, LayerSpec
 
 MIRRORED_FAMILIES = ("conv", "maxpool", "avgpool")
@@ -22,14 +22,23 @@ class TransposeAxis:
     kernel: int  # the forward layer's, unless it cannot give the input back
     padding: int | None  # None: no kernel near the forward one can
     output_padding: int | None
-    min_output: int | None  # with this padding and output_padding 0
-    max_output: int | None  # the constructor: output_padding < max(stride, dilation)
-    max_output_size: int | None  # forward(x, output_size=...): PyTorch allows stride − 1 more
+    # the sizes this padding reaches, from output_padding 0 (at least 1: ATen's native kernels
+    # refuse an output of size 0) ...
+    min_output: int | None
+    max_output: int | None  # ... to the constructor's output_padding < max(stride, dilation)
+    max_output_size: int | None  # ... or forward(x, output_size=...)'s stride − 1 more
     mirror_nearest: tuple[int, ...]  # when the forward kernel cannot: the sizes it can reach
 
     @property
     def mirrored(self) -> bool:
         return not self.mirror_nearest
+
+    @property
+    def output_size_reachable(self) -> bool:
+        """forward(x, output_size=...) reaches some size ≥ 1 with this padding."""
+        if self.min_output is None or self.max_output_size is None:
+            return False
+        return self.max_output_size >= self.min_output
 
 
 @dataclass(frozen=True)
@@ -84,9 +93,9 @@ class TransposeAnswer:
                     "padding": a.padding,
                     "output_padding": a.output_padding,
                     "output_range": None if a.min_output is None else [a.min_output, a.max_output],
-                    "output_size_range": None
-                    if a.min_output is None
-                    else [a.min_output, a.max_output_size],
+                    "output_size_range": [a.min_output, a.max_output_size]
+                    if a.output_size_reachable
+                    else None,
                     "mirror_nearest": list(a.mirror_nearest),
                 }
                 for a in self.axes
@@ -122,7 +131,7 @@ def solve_transpose(forward: LayerSpec, input_shape: Sequence[int]) -> Transpose
     else:  # a pool keeps its channels
         count = result.output_shape[-dims - 1]
         channels = {"in_channels": count, "out_channels": count}
-    axes = [_transpose_axis(w, dims) for w in windows]
+    axes = [_transpose_axis(w) for w in windows]
     layer = plain = None
     output_size = None
     if all(axis.padding is not None for axis in axes):
@@ -147,41 +156,63 @@ def solve_transpose(forward: LayerSpec, input_shape: Sequence[int]) -> Transpose
     )
 
 
-def _transpose_axis(axis: WindowAxis, dims: int) -> TransposeAxis:
+def _transpose_axis(axis: WindowAxis) -> TransposeAxis:
     """The mirror of one forward axis: its stride and dilation, the kernel nearest its own that
-    gives `axis.input` back, and the padding nearest its own."""
+    gives `axis.input` back, and the padding nearest its own (closed forms: kernels, strides
+    and paddings may be as large as int64)."""
     kernel, stride, dilation = axis.kernel, axis.stride, axis.dilation
-    preferred = sum(axis.padding) // 2
-    options, mirror_nearest = transposed_paddings(
-        dims, axis.output, axis.input, kernel, stride, dilation
-    )
+    paddings, reach = transposed_options(axis.output, axis.input, kernel, stride, dilation)
+    mirror_nearest: tuple[int, ...] = ()
     used = kernel
-    if not options:
-        # kernels nearest the forward one; a cropping (negative) padding may need a larger one
-        reach = kernel + 2 * max(0, -min(axis.padding)) + 4
-        for k in sorted(range(1, reach + 1), key=lambda k: (abs(k - kernel), k)):
-            options, _ = transposed_paddings(dims, axis.output, axis.input, k, stride, dilation)
-            if options:
+    if not paddings:
+        mirror_nearest = reach.nearest(axis.input)
+        for k in _kernels_to_try(axis.output, axis.input, kernel, stride, dilation):
+            paddings, reach = transposed_options(axis.output, axis.input, k, stride, dilation)
+            if paddings:
                 used = k
                 break
-    if not options:
+    if not paddings:
         return TransposeAxis(
-            axis.name, axis.input, axis.output, kernel, None, None, None, None, None, mirror_nearest
+            axis.name,
+            axis.input,
+            axis.output,
+            kernel,
+            None,
+            None,
+            None,
+            None,
+            None,
+            mirror_nearest,
         )
-    best = min(options, key=lambda o: (abs(o.before - preferred), o.before))
-    low = axis.input - best.output_padding
+    preferred = sum(axis.padding) // 2
+    padding = min(max(preferred, paddings[0]), paddings[-1])
+    output_padding = reach.output_padding(axis.input, padding)
+    plain = axis.input - output_padding  # output_padding 0: may be < 1, which PyTorch refuses
     return TransposeAxis(
         axis.name,
         axis.input,
         axis.output,
         used,
-        best.before,
-        best.output_padding,
-        low,
-        low + max(stride, dilation) - 1,
-        low + stride - 1,
+        padding,
+        output_padding,
+        max(1, plain),  # ATen's native kernels refuse an output of size 0
+        plain + max(stride, dilation) - 1,
+        plain + stride - 1,
         mirror_nearest,
     )
+
+
+def _kernels_to_try(size: int, target: int, kernel: int, stride: int, dilation: int) -> list[int]:
+    """Kernels that may give `target` back, nearest the forward one first.  A kernel k' can
+    when its full output (L−1)·s + d·(k'−1) + 1 lies in target − (limit − 1) … target + 2·MAX_SIZE
+    (output_padding < limit, padding ≤ MAX_SIZE): one run of kernels, from k_low to k_high; with
+    limit 1 only every other one (output_padding 0: the full output's parity)."""
+    limit = max(stride, dilation)
+    base = (size - 1) * stride + 1
+    k_low = 1 + max(0, -(-(target - limit + 1 - base) // dilation))
+    k_high = 1 + (target + 2 * MAX_SIZE - base) // dilation
+    near = {kernel - 1, kernel + 1, k_low, k_low + 1, k_high, k_high - 1}
+    return sorted((k for k in near if 1 <= k <= MAX_SIZE), key=lambda k: (abs(k - kernel), k))
 
 
 def _confirm_transposed(
