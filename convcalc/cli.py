@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Optional
 import typer
 
 from convcalc import __version__
-from convcalc.commands import completions, net, params, run, shape, solve
+from convcalc.commands import completions, draw, net, params, run, shape, solve
 
 if TYPE_CHECKING:
     from typer.models import CommandInfo, TyperInfo
@@ -33,6 +33,7 @@ app.add_typer(shape.app)
 app.add_typer(solve.app)
 app.add_typer(params.app)
 app.add_typer(run.app)
+app.add_typer(draw.app)
 app.command("net", epilog=net.EPILOG)(net.net)
 app.command("completions", epilog=completions.EPILOG)(completions.completions)
 

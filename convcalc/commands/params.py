@@ -63,11 +63,21 @@ _EXPANSION = Annotated[
     ),
 ]
 
+_SAVE = Annotated[
+    Optional[str],  # noqa: UP045
+    typer.Option(
+        "--save",
+        metavar="FILE.svg",
+        help="Also draw the variants side by side as channel groups, as SVG; - writes only "
+        "the SVG, to stdout.",
+    ),
+]
+
 _EXAMPLES = {
     "conv": [
         "convcalc params {kind} --in-channels 3 --out-channels 256 -k 5",
         "convcalc params {kind} -i 1,64,{spatial} -o 128 -k 3 -p 1 -g 4",
-        "convcalc params {kind} --in-channels 32 -o 64 -k 3 -m 2 --no-bias --json",
+        "convcalc params {kind} --in-channels 32 -o 64 -k 3 -g 4 --save v.svg",
     ],
     "convtranspose": [
         "convcalc params {kind} -i 1,64,{spatial} -o 32 -k 4 -s 2 -p 1",
@@ -93,6 +103,7 @@ def _params(family: str, dims: int) -> Any:
         bottleneck_width: int | None,
         expansion: int,
         json_output: bool,
+        save: str | None,
     ) -> None:
         from convcalc.arithmetic import check_input_shape
         from convcalc.specs import Conv, ConvTranspose
@@ -115,14 +126,26 @@ def _params(family: str, dims: int) -> Any:
             expansion=expansion,
             input_shape=input_shape,
         )
+        note = None
+        if save is not None:
+            from convcalc.commands.draw import saved_note, write_figure
+            from convcalc.figures import draw_variants
+
+            figure = draw_variants(comparison)
+            write_figure(figure, save, quiet=True)  # before the report: a failure stops both
+            if save == "-":  # stdout holds the SVG alone
+                return
+            note = saved_note(figure, save)
         if json_output:
-            print_json(comparison.to_json())
+            print_json(comparison.to_json())  # the JSON alone: no note
             return
         from convcalc.render.params import params_report
 
         print_report(
             lambda ascii_only, width: params_report(comparison, width=width, ascii_only=ascii_only)
         )
+        if note is not None:
+            typer.echo(note)
 
     return layer_command(
         family,
@@ -134,6 +157,7 @@ def _params(family: str, dims: int) -> Any:
             ("bottleneck_width", _BOTTLENECK_WIDTH, None),
             ("expansion", _EXPANSION, 6),  # variants.DEFAULT_EXPANSION (not imported: start-up)
             ("json_output", JSON_OPTION, False),
+            ("save", _SAVE, None),
         ),
     )
 
