@@ -50,6 +50,13 @@ _EXPORTS = {
     "solve_layer": "convcalc.solve",
     "solve_padding": "convcalc.solve",
     "solve_transpose": "convcalc.solve",
+    # `convcalc draw` and the figures of params and net
+    "Figure": "convcalc.figures",
+    "draw_channels": "convcalc.figures",
+    "draw_layer": "convcalc.figures",
+    "draw_network": "convcalc.figures",
+    "draw_run": "convcalc.figures",
+    "draw_variants": "convcalc.figures",
     # errors
     "ConvcalcError": "convcalc.errors",
     "InputError": "convcalc.errors",
@@ -66,6 +73,7 @@ __all__ = [
     "Conv",
     "ConvTranspose",
     "ConvcalcError",
+    "Figure",
     "InputError",
     "LayerError",
     "LayerRun",
@@ -78,6 +86,11 @@ __all__ = [
     "__version__",
     "analyze",
     "compare",
+    "draw_channels",
+    "draw_layer",
+    "draw_network",
+    "draw_run",
+    "draw_variants",
     "make_spec",
     "parse_kind",
     "run",
@@ -93,6 +106,14 @@ if TYPE_CHECKING:
     from convcalc.arithmetic import Axis, ChannelGroups, LayerShape, WindowAxis, analyze
     from convcalc.errors import ConvcalcError, InputError, LayerError
     from convcalc.execute import run_layer
+    from convcalc.figures import (
+        Figure,
+        draw_channels,
+        draw_layer,
+        draw_network,
+        draw_run,
+        draw_variants,
+    )
     from convcalc.network import Network, summarize
     from convcalc.runs import LayerRun, run
     from convcalc.solve import (
