@@ -447,7 +447,8 @@ def test_errors(cli, args: list[str], code: int, needle: str) -> None:
 
 
 @pytest.mark.parametrize("kind", [f"{f}{d}d" for f in ("conv", "convtranspose") for d in (1, 2, 3)])
-def test_help_examples_run(cli, kind: str) -> None:
+def test_help_examples_run(cli, kind: str, tmp_path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)  # an example saves a figure
     text = cli("params", kind, "--help").stdout
     assert "--depth-multiplier" in text
     assert ("--output-padding" in text) == kind.startswith("convtranspose")
