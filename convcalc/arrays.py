@@ -27,6 +27,8 @@ from convcalc.notation import shape_text
 
 MAX_TEXT_BYTES = 16 * 2**20  # JSON text: ~2M numbers; bigger arrays belong in .npy
 MAX_LITERAL_BYTES = 2 * 2**20  # Python literal syntax goes through ast, ~50x JSON's memory
+# the data a .npy header declares, checked before it is read; an array is also held to
+# convcalc.execute.bounds.MAX_ELEMENTS once converted to int64/float64 (int8 grows 8×)
 MAX_NPY_BYTES = 512 * 2**20
 MAX_RANK = 8  # run needs at most 5 (N, C, D, H, W)
 MAX_INT_BITS = 1024  # beyond this the exact path would crawl; nothing real needs it
@@ -38,7 +40,7 @@ def read_array(text: str, name: str, *, stdin: BinaryIO | None = None) -> np.nda
     """The array an ARRAY argument stands for: int64, object (Python ints) or float64."""
     if text == "-":
         stream = stdin if stdin is not None else sys.stdin.buffer
-        return _from_bytes(_read_limited(stream, name, "stdin"), name, "stdin")
+        return _from_stream(stream, name, "stdin")
     if text.startswith("@"):
         return _from_file(text[1:], name)
     return _from_text(text, name)
@@ -79,29 +81,31 @@ def _from_file(path: str, name: str) -> np.ndarray:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     except OSError as exc:
         raise InputError(f"{name}: cannot open {path!r}: {exc.strerror}") from None
-    if not stat.S_ISREG(os.fstat(fd).st_mode):  # before fdopen, which refuses directories
+    info = os.fstat(fd)
+    if not stat.S_ISREG(info.st_mode):  # before fdopen, which refuses directories
         os.close(fd)
         raise InputError(f"{name}: {path!r} is not a regular file")
     with os.fdopen(fd, "rb") as handle:
-        data = _read_limited(handle, name, repr(path))
-    return _from_bytes(data, name, repr(path))
+        return _from_stream(handle, name, repr(path), info.st_size)
 
 
-def _read_limited(stream: BinaryIO, name: str, where: str) -> bytes:
-    # read one byte past the limit so that an endless /proc file or pipe cannot exhaust memory
-    data = stream.read(MAX_NPY_BYTES + 1)
-    if len(data) > MAX_NPY_BYTES:
-        raise InputError(f"{name}: {where} is larger than {MAX_NPY_BYTES // 2**20} MiB")
-    return data
-
-
-def _from_bytes(data: bytes, name: str, where: str) -> np.ndarray:
-    if data.startswith(_NPY_MAGIC):
-        return _from_npy(data, name, where)
+def _from_stream(stream: BinaryIO, name: str, where: str, size: int | None = None) -> np.ndarray:
+    """A .npy array (its header checked before its data is read) or ARRAY text; `size` is
+    the file's size when known (stdin: None)."""
+    head = stream.read(len(_NPY_MAGIC))
+    if head == _NPY_MAGIC:
+        return _from_npy(stream, name, where)
+    # one byte past the limit, so that an endless /proc file or pipe cannot exhaust memory
+    data = head + stream.read(MAX_TEXT_BYTES + 1 - len(head))
     if len(data) > MAX_TEXT_BYTES:
+        limit = MAX_TEXT_BYTES // 2**20
+        # a file's size as stat gives it (/proc files say 0), else what was read
+        held = f"more than {limit}"
+        if size is not None and size >= len(data):
+            held = f"{size / 2**20:.1f}"
         raise InputError(
-            f"{name}: {where} holds {len(data) / 2**20:.1f} MiB of text; at most "
-            f"{MAX_TEXT_BYTES // 2**20} MiB (save larger arrays with numpy.save as .npy)"
+            f"{name}: {where} holds {held} MiB of text; at most {limit} MiB is read (save "
+            "larger arrays with numpy.save as .npy)"
         )
     try:
         text = data.decode("utf-8-sig")
@@ -112,34 +116,66 @@ def _from_bytes(data: bytes, name: str, where: str) -> np.ndarray:
     return _from_text(text, name)
 
 
-def _from_npy(data: bytes, name: str, where: str) -> np.ndarray:
-    import io
+def _npy_header(stream: BinaryIO, name: str, where: str) -> tuple[tuple[int, ...], bool, Any]:
+    """(shape, fortran_order, dtype) from the header after the magic string."""
+    from numpy.lib import format as npy_format
 
+    unreadable = f"{name}: {where} is not a readable .npy file"
+    version = stream.read(2)
+    if len(version) != 2 or version[0] not in (1, 2, 3) or version[1] != 0:
+        raise InputError(f"{unreadable}: unknown format version {tuple(version)}")
+    read = npy_format.read_array_header_1_0 if version[0] == 1 else npy_format.read_array_header_2_0
     try:
-        array = np.load(io.BytesIO(data), allow_pickle=False)
-    except ValueError as exc:
-        if "pickle" in str(exc).lower():
-            raise InputError(
-                f"{name}: {where} holds Python objects, which are not read (allow_pickle=False)"
-            ) from None
-        raise InputError(f"{name}: {where} is not a readable .npy file: {exc}") from None
-    except (OSError, EOFError) as exc:
-        raise InputError(f"{name}: {where} is not a readable .npy file: {exc}") from None
-    if not isinstance(array, np.ndarray):  # pragma: no cover - np.load of .npy bytes
-        raise InputError(f"{name}: {where} is not a single array")
-    if array.ndim > MAX_RANK:
-        raise InputError(f"{name}: {where} has {array.ndim} axes; at most {MAX_RANK}")
-    kind = array.dtype.kind
+        return read(stream)
+    except (ValueError, OSError, EOFError) as exc:
+        raise InputError(f"{unreadable}: {exc}") from None
+
+
+def _from_npy(stream: BinaryIO, name: str, where: str) -> np.ndarray:
+    """The array of a .npy stream: what its header declares is checked before any data is
+    read or allocated (rank, dtype, the bytes it holds and the elements run converts)."""
+    from convcalc.execute import bounds
+
+    shape, fortran_order, dtype = _npy_header(stream, name, where)
+    if dtype.hasobject:
+        raise InputError(
+            f"{name}: {where} holds Python objects, which are not read (allow_pickle=False)"
+        )
+    if len(shape) > MAX_RANK:
+        raise InputError(f"{name}: {where} has {len(shape)} axes; at most {MAX_RANK}")
+    kind = dtype.kind
+    if kind not in "fiu":
+        what = {"b": "booleans", "c": "complex numbers"}.get(kind, f"dtype {dtype}")
+        raise InputError(f"{name}: {where} holds {what}; only integers and floats can be run")
+    count = math.prod(shape)
+    declared = count * dtype.itemsize
+    if declared > MAX_NPY_BYTES:
+        raise InputError(
+            f"{name}: {where} declares {shape_text(shape, 'python')} {dtype.name}, "
+            f"{bounds.amount(declared)} bytes; `run` reads at most {MAX_NPY_BYTES:,} bytes "
+            f"({MAX_NPY_BYTES // 2**20} MiB) of .npy data (MAX_NPY_BYTES)"
+        )
+    # run holds it as 8-byte numbers: int8 and float32 grow on the way
+    bounds.check_elements(f"the array of {where}", shape, param=name)
+    data = stream.read(declared)
+    if len(data) < declared:
+        raise InputError(
+            f"{name}: {where} is not a readable .npy file: its header declares "
+            f"{declared:,} bytes of data, it holds {len(data):,}"
+        )
+    array = np.frombuffer(data, dtype=dtype, count=count).reshape(
+        shape, order="F" if fortran_order else "C"
+    )
     if kind == "f":
         return array.astype(np.float64)
     if kind == "i":
         return array.astype(np.int64)
-    if kind == "u":
-        if array.size and int(array.max()) > _INT64[1]:
-            return _object_ints(array.ravel().tolist(), array.shape)
-        return array.astype(np.int64)
-    what = {"b": "booleans", "c": "complex numbers"}.get(kind, f"dtype {array.dtype}")
-    raise InputError(f"{name}: {where} holds {what}; only integers and floats can be run")
+    if array.size and int(array.max()) > _INT64[1]:
+        from convcalc.execute import check_python_ints
+
+        check_python_ints(array.size, name)
+        return _object_ints(array.ravel().tolist(), array.shape)
+    return array.astype(np.int64)
 
 
 def _from_text(text: str, name: str) -> np.ndarray:
@@ -313,7 +349,8 @@ def preview(array: np.ndarray, limits: tuple[int, ...]) -> Preview:
             chosen = list(range(head)) + list(range(size - tail, size))
             kept.append(chosen)
             index.append((*range(head), None, *range(size - tail, size)))
-    values = array[np.ix_(*kept)].tolist() if array.size else array.tolist()
+    # an empty array shows no values (and its other axes may be huge)
+    values = array[np.ix_(*kept)].tolist() if array.size else []
     return Preview(shape=tuple(array.shape), index=tuple(index), values=values)
 
 

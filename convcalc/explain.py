@@ -2,10 +2,12 @@
 
 For each explained output element: its terms (weight, input value, the input position read,
 whether that position is padding), bias, and for average pools the divisor and why PyTorch
-uses it.  A transposed convolution without chosen elements is explained as its scatter: each
-input element's scaled kernel copy and where it lands in the full output, which padding then
-crops.  Values are recomputed in exact Python arithmetic from nested lists, independently of
-the NumPy engine; `convcalc.render` writes the text.
+uses it.  A transposed convolution with a small kernel and no chosen elements is explained as
+its scatter: each input element's scaled kernel copy and where it lands in the full output,
+which padding then crops.  Values are recomputed in exact Python arithmetic, independently of
+the NumPy engine, from nested lists or NumPy arrays (read an element at a time, never
+converted whole); `convcalc.render` writes the text.  The work is known from the layer alone
+(`terms_per_element`) and held to MAX_EXPLAIN_TERMS before any of it is done.
 
 Coordinates are PyTorch's batched ones, (n, c, *spatial); `user_index` maps them back to the
 rank the user gave.
@@ -20,12 +22,18 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any, Literal
 
-from convcalc.arithmetic import ChannelGroups, LayerShape, adaptive_window
+from convcalc.arithmetic import ChannelGroups, LayerShape, WindowAxis, adaptive_window
 from convcalc.padding import source_index
 from convcalc.specs import AvgPool, Conv, ConvTranspose, MaxPool
 
 Number = int | float | Fraction
 MAX_ELEMENTS = 12  # explained elements (or scattered input elements) unless `at` is given
+# Terms worked out in all (each a record, ~5 µs): fewer elements are explained when they read
+# more, and one element reading more is refused (explain writes every term out, even padding).
+MAX_EXPLAIN_TERMS = 2**17
+# The scatter view writes each input element's copy of the kernel out in full: only for
+# kernels of at most this many taps (5×5); larger transposed kernels are explained by element.
+MAX_SCATTER_TAPS = 25
 
 # Why an average pool divides by what it does (AvgPool's divisor_override, count_include_pad).
 DivisorReason = Literal["divisor_override", "count_include_pad", "real_elements", "adaptive"]
@@ -115,13 +123,31 @@ def user_index(lead: int, n: int, c: int, pos: Sequence[int]) -> tuple[int, ...]
 
 
 def _get(array: Any, index: Sequence[int]) -> Any:
-    for i in index:
-        array = array[i]
-    return array
+    """array[index] as Python numbers (nested lists for a part of a NumPy array)."""
+    try:
+        value = array[tuple(index)]  # a NumPy array: one lookup
+    except TypeError:  # nested lists
+        value = array
+        for i in index:
+            value = value[i]
+    return value.tolist() if hasattr(value, "tolist") else value
 
 
 def _product(sizes: Sequence[int]) -> Iterator[tuple[int, ...]]:
-    return itertools.product(*(range(s) for s in sizes))
+    """Every index of `sizes` in order, made one at a time (itertools.product would first
+    copy each axis's range, and an axis may be huge)."""
+    if 0 in sizes:
+        return
+    index = [0] * len(sizes)
+    while True:
+        yield tuple(index)
+        for axis in reversed(range(len(sizes))):
+            index[axis] += 1
+            if index[axis] < sizes[axis]:
+                break
+            index[axis] = 0
+        else:
+            return
 
 
 def _groups(shape: LayerShape) -> ChannelGroups:
@@ -159,9 +185,31 @@ def _conv_element(
             total += weight * value
             padded = any(not 0 <= i < s for i, s in zip(where, spatial, strict=True))
             terms.append(Term(weight, value, ci, where, padded, source if inside else None))
-    b = None if bias is None else bias[c]
+    b = None if bias is None else _get(bias, (c,))
     value = total + (b or 0)
     return Element(n, c, pos, "sum", tuple(terms), value, window, tuple(channels), bias=b)
+
+
+def _landing(o: int, a: WindowAxis, size: int) -> list[tuple[int, int]]:
+    """(input index, tap) pairs of one axis landing on output o of a transposed conv:
+    i·s + t·d − p = o, the taps solving t·d ≡ o + p (mod s), in increasing input order."""
+    s, d, target = a.stride, a.dilation, o + a.padding[0]
+    g = math.gcd(s, d)
+    if target % g:
+        return []
+    period = s // g
+    # the smallest tap solving the congruence, then every `period`-th one
+    first = (target // g * pow(d // g, -1, period)) % period if period > 1 else 0
+    least = _ceil_div(target - (size - 1) * s, d)  # i ≤ size − 1
+    low = first + max(0, _ceil_div(least - first, period)) * period
+    pairs = []
+    for t in range(low, min(a.kernel - 1, target // d) + 1, period):  # i ≥ 0 ⟺ t·d ≤ target
+        pairs.append(((target - t * d) // s, t))
+    return pairs[::-1]
+
+
+def _ceil_div(a: int, b: int) -> int:
+    return -(-a // b)
 
 
 def _transposed_element(
@@ -173,21 +221,18 @@ def _transposed_element(
     groups = _groups(shape)
     co_local = c % groups.out_per_group
     channels = groups.inputs_of(c)
+    spatial = shape.input_shape[-spec.dims :]
+    per_axis = [_landing(o, a, n_) for o, a, n_ in zip(pos, windows, spatial, strict=True)]
     terms = []
     total: Any = 0
     for ci in channels:
-        for i in _product(shape.input_shape[-spec.dims :]):
-            k = []
-            for ii, o, a in zip(i, pos, windows, strict=True):
-                offset = o + a.padding[0] - ii * a.stride
-                if offset < 0 or offset % a.dilation:
-                    break
-                k.append(offset // a.dilation)
-            if len(k) == spec.dims and all(kk < a.kernel for kk, a in zip(k, windows, strict=True)):
-                weight, value = _get(w, (ci, co_local, *k)), _get(x, (n, ci, *i))
-                total += weight * value
-                terms.append(Term(weight, value, ci, i, False, i))
-    b = None if bias is None else bias[c]
+        for pairs in itertools.product(*per_axis):
+            i = tuple(p[0] for p in pairs)
+            k = tuple(p[1] for p in pairs)
+            weight, value = _get(w, (ci, co_local, *k)), _get(x, (n, ci, *i))
+            total += weight * value
+            terms.append(Term(weight, value, ci, i, False, i))
+    b = None if bias is None else _get(bias, (c,))
     value = total + (b or 0)
     return Element(n, c, pos, "sum", tuple(terms), value, (), tuple(channels), bias=b)
 
@@ -280,7 +325,8 @@ def _scatter(shape: LayerShape, x: Any, w: Any, limit: int) -> tuple[list[Scatte
     batch = shape.input_shape[0] if shape.batched else 1
     copies: list[Scatter] = []
     total = batch * groups.in_channels * math.prod(spatial) * groups.out_per_group
-    for n, ci, i in itertools.product(range(batch), range(groups.in_channels), _product(spatial)):
+    heads = _product((batch, groups.in_channels))
+    for (n, ci), i in ((head, i) for head in heads for i in _product(spatial)):
         outputs = groups.outputs_of(ci)
         for co in outputs:
             if len(copies) == limit:
@@ -312,6 +358,50 @@ def _crop(shape: LayerShape) -> Crop:
     )
 
 
+def terms_per_element(shape: LayerShape) -> int:
+    """At most how many terms one output element's explanation lists (padding included),
+    from the layer alone."""
+    spec = shape.spec
+    if isinstance(spec, Conv | ConvTranspose):
+        taps = 1
+        for a in shape.windows:
+            if isinstance(spec, ConvTranspose):  # the taps of one phase, each one input
+                period = a.stride // math.gcd(a.stride, a.dilation)
+                taps *= min(_ceil_div(a.kernel, period), a.input)
+            else:
+                taps *= a.kernel
+        return _groups(shape).in_per_group * taps
+    if shape.sliding:
+        return math.prod(a.kernel for a in shape.windows)
+    return math.prod(a.receptive_field for a in shape.axes)  # adaptive: the widest window
+
+
+def scatter_view(shape: LayerShape) -> bool:
+    """Whether a run without chosen elements is explained as a scatter: a transposed conv
+    whose kernel has at most MAX_SCATTER_TAPS taps."""
+    return isinstance(shape.spec, ConvTranspose) and (
+        math.prod(a.kernel for a in shape.windows) <= MAX_SCATTER_TAPS
+    )
+
+
+def budget(shape: LayerShape) -> int:
+    """How many elements fit MAX_EXPLAIN_TERMS (at least 1); BoundError when one does not
+    (an empty output has nothing to explain)."""
+    per_element = 0 if 0 in shape.output_shape else terms_per_element(shape)
+    if per_element > MAX_EXPLAIN_TERMS:
+        from convcalc.execute.bounds import BoundError, amount
+
+        raise BoundError(
+            f"explain: an output element of {shape.spec.torch_name} reads up to "
+            f"{amount(per_element)} terms (padding included); --explain and --at write out "
+            f"at most {MAX_EXPLAIN_TERMS:,} (MAX_EXPLAIN_TERMS)",
+            name="MAX_EXPLAIN_TERMS",
+            size=per_element,
+            bound=MAX_EXPLAIN_TERMS,
+        )
+    return max(1, MAX_EXPLAIN_TERMS // max(1, per_element))
+
+
 def explain(
     shape: LayerShape,
     x: Any,
@@ -323,19 +413,22 @@ def explain(
 ) -> Explanation:
     """Explain the output elements `at` (batched PyTorch indexes), or the first `limit`.
 
-    `x` is (N, C, *spatial) nested lists, `w` and `bias` in PyTorch's layouts (or None);
-    `lead` is how many of the leading (n, c) axes the user's arrays have.  Without `at`, a
-    transposed convolution is explained as its scatter.
+    `x` is (N, C, *spatial) nested lists or a NumPy array, `w` and `bias` in PyTorch's
+    layouts (or None); `lead` is how many of the leading (n, c) axes the user's arrays have.
+    Without `at`, a transposed convolution with a small kernel is explained as its scatter.
+    Fewer elements are explained when they read many terms (MAX_EXPLAIN_TERMS in all);
+    an element reading more than that is refused (BoundError) before any work.
     """
-    if at is None and isinstance(shape.spec, ConvTranspose):
+    if at is None and scatter_view(shape):
         copies, more = _scatter(shape, x, w, limit)
         return Explanation(shape, lead, (), tuple(copies), _crop(shape), more)
+    limit = min(limit, budget(shape))
     output = shape.output_shape if shape.batched else (1, *shape.output_shape)
     if at is None:
         wanted = list(itertools.islice(_product(output), limit))
         more = math.prod(output) - len(wanted)
     else:
-        wanted = list(at)[:limit]
+        wanted = [at[i] for i in range(min(len(at), limit))]
         more = len(at) - len(wanted)
     elements = tuple(element(shape, x, w, bias, index) for index in wanted)
     return Explanation(shape, lead, elements, (), None, more)

@@ -10,18 +10,19 @@ integer arithmetic is, and on request the sums behind chosen output elements.
 
 from __future__ import annotations
 
+import math
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
-from itertools import product
-from typing import Any
+from typing import Any, overload
 
 from convcalc import arrays
 from convcalc import explain as explaining
 from convcalc.arguments import is_int
 from convcalc.arithmetic import ChannelGroups, LayerShape, analyze
 from convcalc.errors import InputError, LayerError
-from convcalc.execute import run_layer
+from convcalc.execute import check, run_layer
+from convcalc.execute.bounds import BoundError, amount
 from convcalc.explain import Explanation, Plane
 from convcalc.kinds import family_and_dims, torch_name
 from convcalc.notation import shape_text
@@ -38,6 +39,22 @@ _FROM_WEIGHT = ("in_channels", "out_channels", "kernel_size")
 _PREVIEW = {1: (24,), 2: (16, 16), 3: (4, 16, 16)}
 _PREVIEW_LEAD = 4
 MAX_PLANES = 3  # input channels drawn around a 2-D element's window
+NEAR = 2  # output positions shown on each side of an `at` element (its compact preview)
+# --json writes every element out (~1 µs each, and a Python object each on the way): past
+# this many it is refused; the text report shows any output (as a preview).
+MAX_JSON_ELEMENTS = 2**20
+
+
+@dataclass(frozen=True)
+class Near:
+    """The output around one element, in the user's rank: `index` is the element; `rows`
+    (None for a 1-D layer) and `cols` are the positions kept on the last two axes, the
+    others fixed at the element's; values[r][c] over them."""
+
+    index: tuple[int, ...]
+    rows: range | None
+    cols: range
+    values: tuple[tuple[Any, ...], ...]
 
 
 @dataclass(frozen=True)
@@ -49,7 +66,9 @@ class LayerRun:
     weight_shape: tuple[int, ...] | None  # PyTorch's layout (convs only)
     output: Any  # a NumPy array in the input's rank: int64, float64, or objects (exact)
     warnings: tuple[str, ...]  # the layer's and the engine's (e.g. SlowPathWarning)
-    at: tuple[tuple[int, ...], ...] | None  # `at` as batched indexes (n, c, *spatial)
+    # `at` as batched indexes (n, c, *spatial): the explained ones (explanation.more counts
+    # the others)
+    at: tuple[tuple[int, ...], ...] | None
     explanation: Explanation | None
     planes: tuple[Plane, ...]  # 2-D: input channels around the first element's window
 
@@ -71,9 +90,43 @@ class LayerRun:
         lead = self.output.ndim - self.spec.dims
         return arrays.preview(self.output, (_PREVIEW_LEAD,) * lead + _PREVIEW[self.spec.dims])
 
+    def near(self, margin: int = NEAR) -> Near | None:
+        """The output within `margin` positions of the first explained element (its
+        channel and batch item; for 3-D its depth slice), or None without elements."""
+        if self.explanation is None or not self.explanation.elements:
+            return None
+        e = self.explanation.elements[0]
+        index = self.explanation.index(e.n, e.c, e.pos)
+        shape = self.output.shape
+
+        def span(axis: int) -> range:
+            return range(max(0, index[axis] - margin), min(shape[axis], index[axis] + margin + 1))
+
+        cols = span(-1)
+        if self.spec.dims == 1:
+            row = tuple(_number(self.output[(*index[:-1], c)]) for c in cols)
+            return Near(index, None, cols, (row,))
+        rows = span(-2)
+        values = tuple(tuple(_number(self.output[(*index[:-2], r, c)]) for c in cols) for r in rows)
+        return Near(index, rows, cols, values)
+
     def to_json(self) -> dict[str, Any]:
         """Plain JSON types: ints stay ints; rationals are floats with their exact 'p/q'
-        strings under "exact"; non-finite floats are the strings 'nan', 'inf', '-inf'."""
+        strings under "exact"; non-finite floats are the strings 'nan', 'inf', '-inf'.
+        An output of more than MAX_JSON_ELEMENTS elements is refused (BoundError)."""
+        # the values, or for an empty output the nested lists before its first empty axis
+        shape = self.output_shape
+        size = math.prod(shape[: shape.index(0)] if 0 in shape else shape)
+        if size > MAX_JSON_ELEMENTS:
+            what = "lists" if 0 in shape else "elements"
+            raise BoundError(
+                f"json: the output {shape_text(shape, 'python')} has {amount(size)} {what}; "
+                f"--json writes out at most {MAX_JSON_ELEMENTS:,} (MAX_JSON_ELEMENTS); the "
+                "report without --json previews any output",
+                name="MAX_JSON_ELEMENTS",
+                size=size,
+                bound=MAX_JSON_ELEMENTS,
+            )
         values, exact, dtype = arrays.json_output(self.output)
         data: dict[str, Any] = {
             "kind": self.spec.kind,
@@ -148,26 +201,26 @@ def run(
         raise InputError(f"{which}: {name} has no weight or bias, but one was given")
     spec = make_spec(kind, **args)
     shape = analyze(spec, tuple(x.shape))
+    lead = x_user.ndim - dims
+    user_output = shape.output_shape[1:] if x_user.ndim == dims else shape.output_shape
+    targets = None if at is None else _resolve_at(at, user_output, dims, lead)
+    # every refusal before any work: the engine's bounds, then the explanation's
+    exact = all(a.dtype.kind in "iO" for a in (x, w, b) if a is not None)
+    check(shape, exact)
+    if targets is not None or (explain and not explaining.scatter_view(shape)):
+        explaining.budget(shape)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         out = run_layer(spec, x, w, b)
     notes = (*shape.warnings, *(str(c.message) for c in caught))
     if x_user.ndim == dims:
         out = out[0]
-    lead = x_user.ndim - dims
-    targets = None if at is None else _resolve_at(at, tuple(out.shape), dims, lead)
     explanation = None
     planes: tuple[Plane, ...] = ()
     if explain or targets is not None:
-        xb = (x if shape.batched else x[None]).tolist()
-        explanation = explaining.explain(
-            shape,
-            xb,
-            None if w is None else w.tolist(),
-            None if b is None else b.tolist(),
-            lead,
-            targets,
-        )
+        # NumPy arrays as they are: explain reads only the elements it shows
+        xb = x if shape.batched else x[None]
+        explanation = explaining.explain(shape, xb, w, b, lead, targets)
         planes = _planes(shape, explanation, xb)
     return LayerRun(
         shape=shape,
@@ -175,10 +228,19 @@ def run(
         weight_shape=None if w is None else tuple(w.shape),
         output=out,
         warnings=notes,
-        at=None if targets is None else tuple(targets),
+        at=None if explanation is None or targets is None else _explained(explanation),
         explanation=explanation,
         planes=planes,
     )
+
+
+def _number(value: Any) -> Any:
+    """A NumPy scalar as the Python number it holds (objects are Python numbers already)."""
+    return value.item() if hasattr(value, "item") else value
+
+
+def _explained(explanation: Explanation) -> tuple[tuple[int, ...], ...]:
+    return tuple((e.n, e.c, *e.pos) for e in explanation.elements)
 
 
 def _channels(
@@ -209,9 +271,37 @@ def _channels(
     return channels
 
 
+class _Targets(Sequence[tuple[int, ...]]):
+    """Batched indexes (n, c, *spatial) for every leading index (batch item, channel) and one
+    spatial position, made on demand (there may be millions)."""
+
+    def __init__(self, leading: tuple[int, ...], pad: int, spatial: tuple[int, ...]) -> None:
+        self._leading = leading
+        self._pad = (0,) * pad
+        self._spatial = spatial
+
+    def __len__(self) -> int:
+        return math.prod(self._leading)
+
+    @overload
+    def __getitem__(self, i: int) -> tuple[int, ...]: ...
+    @overload
+    def __getitem__(self, i: slice) -> Sequence[tuple[int, ...]]: ...
+    def __getitem__(self, i: int | slice) -> Any:
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self)))]
+        if not 0 <= i < len(self):
+            raise IndexError(i)
+        head = []
+        for size in reversed(self._leading):
+            i, r = divmod(i, size)
+            head.append(r)
+        return (*self._pad, *reversed(head), *self._spatial)
+
+
 def _resolve_at(
     at: int | Sequence[int], output_shape: tuple[int, ...], dims: int, lead: int
-) -> list[tuple[int, ...]]:
+) -> _Targets:
     """`at` in the user's rank (all axes, or the spatial ones) → batched PyTorch indexes."""
     wanted = (at,) if isinstance(at, int) else tuple(at)
     if not all(is_int(i) for i in wanted):
@@ -234,9 +324,7 @@ def _resolve_at(
                 f"(output shape {shape_text(output_shape, 'python')})"
             )
         index.append(i % size)
-    leading = [range(size) for size in output_shape[:offset]]
-    pad = (0,) * (2 - lead)
-    return [(*pad, *head, *index) for head in product(*leading)]
+    return _Targets(output_shape[:offset], 2 - lead, tuple(index))
 
 
 def _planes(shape: LayerShape, explanation: Explanation, xb: Any) -> tuple[Plane, ...]:

@@ -49,8 +49,25 @@ AT_OPTION = Annotated[
         "--at",
         metavar="I,J",
         help="Explain this output element only: every output index, or just the spatial ones "
-        "(implies --explain).",
+        "(implies --explain); the output is then shown only around it.",
     ),
+]
+
+
+def _kernel_size_hint(value: str | None) -> None:
+    if value is not None:
+        raise typer.BadParameter(
+            "run takes the kernel's values, not its size: give them with -w / --weight / "
+            f"--kernel (-w '{value}'); the kernel size comes from their shape"
+        )
+
+
+# `shape` and the pools take -k as the kernel size; a conv's run takes the kernel's values
+# with -w / --kernel instead.  A hidden -k points there (a usage error, exit 2) rather than
+# click's bare "No such option", and never runs: the size would only repeat the weight's.
+KERNEL_SIZE_HINT = Annotated[
+    Optional[str],  # noqa: UP045
+    typer.Option("--kernel-size", "-k", hidden=True, callback=_kernel_size_hint),
 ]
 
 _WEIGHTED = frozenset({"conv", "convtranspose"})  # the families taking --weight and --bias
@@ -137,6 +154,7 @@ def _run(family: str, dims: int) -> Any:
         explain: bool,
         at: str | None,
         json_output: bool,
+        kernel_size: str | None = None,  # a conv's hidden -k: refused by its callback
     ) -> None:
         from convcalc import arrays, runs
 
@@ -170,6 +188,7 @@ def _run(family: str, dims: int) -> Any:
         before += (
             ("weight", WEIGHT_OPTION, inspect.Parameter.empty),
             ("bias", BIAS_OPTION, None),
+            ("kernel_size", KERNEL_SIZE_HINT, None),
         )
     return layer_command(
         family,

@@ -14,13 +14,14 @@ from __future__ import annotations
 
 import math
 import warnings
-from collections.abc import Callable
-from itertools import product
+from collections.abc import Callable, Iterator
 from typing import Any
 
 # only `convcalc run` imports this package, so numpy stays off every other command's start-up
 import numpy as np  # noqa: TID253
 from numpy.typing import NDArray  # noqa: TID253
+
+from convcalc.execute import bounds
 
 Array = NDArray[Any]
 
@@ -45,8 +46,17 @@ def linear(
     b: Array | None,
     exact: bool,
     macs: int,
+    work: int,
+    outputs: int,
+    name: str = "run",
 ) -> Array:
-    """op(x, w, b): bilinear in x and w (the conv layout, C_out first), plus the bias."""
+    """op(x, w, b): bilinear in x and w (the conv layout, C_out first), plus the bias.
+
+    `macs` is the layer's multiply-adds (it chooses the float32 route), `work` those of one
+    call of `op` and `outputs` its elements: exact integers that need limbs make one call per
+    pair of limbs, refused beyond the bounds (a BoundError naming layer `name`) before the
+    first one.
+    """
     if not exact:
         # the check and the casts cost a few passes over x: worth it for GEMM-heavy layers only
         if macs >= _NARROW_MIN_MACS * x.size and _float32_exact(x, w, b):
@@ -64,36 +74,54 @@ def linear(
         y = op(x.astype(dtype), w.astype(dtype), _astype(b, dtype))
         return y.astype(np.int64)
     wrap = native and bound < INT64_BOUND
-    if not wrap:
-        warnings.warn(
-            SlowPathWarning(
-                f"sums may reach {bound.bit_length()} bits, beyond int64: the exact result "
-                "is assembled in Python ints (slow for large arrays)"
-            ),
-            stacklevel=5,  # run_layer's caller
-        )
     taps = math.prod(w.shape[1:])
     widest = max(row_sums)
     if w.dtype == np.int64 and widest.bit_length() <= 40:
         # whole weights; x limbs of x_bits: |limb| ≤ 2^x_bits, so partial sums < 2⁵³
         x_bits, w_bits = 53 - widest.bit_length(), 0
-        w_limbs = [w.astype(np.float64)]
+        w_count = 1
     else:
         # |x limb|, |w limb| ≤ 2^bits and taps < 2^bit_length(taps): partial sums < 2⁵³
         x_bits = w_bits = (53 - taps.bit_length()) // 2
-        w_limbs = _limbs(w, w_bits, max_abs(w))
-    x_limbs = _limbs(x, x_bits, max_x)
-    total: Array | None = None
-    for (i, xl), (j, wl) in product(enumerate(x_limbs), enumerate(w_limbs)):
-        part = op(xl, wl, None).astype(np.int64)
-        scale = 1 << (x_bits * i + w_bits * j)
-        # modulo 2⁶⁴ the wrapped int64 sum is exact, since the true result fits in int64
-        term = (
-            part.view(np.uint64) * np.uint64(scale % _UINT64_MOD)
-            if wrap
-            else (part.astype(object) * scale)
+        w_count = _limb_count(max_abs(w), w_bits)
+    x_count = _limb_count(max_x, x_bits)
+    passes = x_count * w_count
+    bits = bound.bit_length()
+    bounds.check_multiply_adds(
+        passes * work,
+        f"computing the output exactly, in {passes} passes (sums of up to {bits} bits),",
+        name,
+    )
+    if not wrap:
+        # each pass turns its part into Python ints, scales and adds it; objects split in limbs
+        units = bounds.python_units(passes * outputs * 3 + outputs, bits)
+        for a, count in ((x, x_count), (w, w_count)):
+            if a.dtype == object:
+                units += bounds.python_units(2 * count * a.size, max_abs(a).bit_length())
+        bounds.check_python_work(
+            units, f"sums of up to {bits} bits are exact only in Python ints (the slow path)", name
         )
-        total = term if total is None else total + term
+        warnings.warn(
+            SlowPathWarning(
+                f"sums may reach {bits} bits, beyond int64: the exact result "
+                "is assembled in Python ints (slow for large arrays)"
+            ),
+            stacklevel=5,  # run_layer's caller
+        )
+    w_limbs = [w.astype(np.float64)] if w_bits == 0 else list(_limbs(w, w_bits, w_count))
+    total: Array | None = None
+    # x limbs one at a time: each is a float64 copy of x
+    for i, xl in enumerate(_limbs(x, x_bits, x_count)):
+        for j, wl in enumerate(w_limbs):
+            part = op(xl, wl, None).astype(np.int64)
+            scale = 1 << (x_bits * i + w_bits * j)
+            # modulo 2⁶⁴ the wrapped int64 sum is exact, since the true result fits in int64
+            term = (
+                part.view(np.uint64) * np.uint64(scale % _UINT64_MOD)
+                if wrap
+                else (part.astype(object) * scale)
+            )
+            total = term if total is None else total + term
     assert total is not None
     if b is not None:
         bias_shape = (-1,) + (1,) * (x.ndim - 2)
@@ -135,18 +163,19 @@ def _astype(a: Array | None, dtype: Any) -> Array | None:
     return None if a is None else a.astype(dtype)
 
 
-def _limbs(a: Array, bits: int, largest: int) -> list[Array]:
-    """a = Σ limb_i · 2^(bits·i), float64 limbs: the low ones in [0, 2^bits), the top one
-    (signed, floored) within ±2^bits."""
-    count = max(1, -(-largest.bit_length() // bits))
+def _limb_count(largest: int, bits: int) -> int:
+    return max(1, -(-largest.bit_length() // bits))
+
+
+def _limbs(a: Array, bits: int, count: int) -> Iterator[Array]:
+    """a = Σ limb_i · 2^(bits·i), float64 limbs made one at a time: the low ones in
+    [0, 2^bits), the top one (signed, floored) within ±2^bits."""
     mask = (1 << bits) - 1
-    limbs = []
     rest = a
     for _ in range(count - 1):
-        limbs.append((rest & mask).astype(np.float64))
+        yield (rest & mask).astype(np.float64)
         rest = rest >> bits
-    limbs.append(np.asarray(rest).astype(np.float64))
-    return limbs
+    yield np.asarray(rest).astype(np.float64)
 
 
 def max_abs(a: Array) -> int:

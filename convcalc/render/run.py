@@ -17,7 +17,7 @@ from convcalc.render.explain import BIAS, NOTE, PAD, VALUE, legend, lines, targe
 if TYPE_CHECKING:
     from convcalc.arrays import Preview
     from convcalc.explain import Explanation, Plane
-    from convcalc.runs import LayerRun
+    from convcalc.runs import LayerRun, Near
 
 _STYLES = {PAD: "dim", BIAS: "cyan", VALUE: "bold", NOTE: "italic dim", None: ""}
 _GAP = None  # an elided stretch of an axis in a Preview
@@ -178,22 +178,37 @@ def plane_view(
     return Group(Text(title, style="bold"), table)
 
 
+def near_view(near: Near, title: str, *, ascii_only: bool) -> RenderableType:
+    """The output around one element, that element in [brackets] (`--at`'s compact preview)."""
+    table = make_table("", *(str(c) for c in near.cols), ascii_only=ascii_only)
+    rows: Sequence[int | None] = [None] if near.rows is None else near.rows
+    for r, values in zip(rows, near.values, strict=True):
+        cells = []
+        for c, value in zip(near.cols, values, strict=True):
+            here = c == near.index[-1] and (r is None or r == near.index[-2])
+            text = number_text(value)
+            cells.append(Text(f"[{text}]" if here else text, style="bold reverse" if here else ""))
+        table.add_row("" if r is None else str(r), *cells)
+    return Group(Text(title, style="bold"), table)
+
+
 def run_report(
     result: LayerRun, *, hint: str = "", width: int = 80, ascii_only: bool = False
 ) -> RenderableType:
     """The layer, the output array, and with an explanation its lines and (2-D) the padded
-    input around the first element's window; `hint` ends the truncation note."""
+    input around the first element's window; `hint` ends the truncation note.  With `at`,
+    the explanation comes first and the output is only previewed around the element."""
     shape = result.shape
     header = Text()
     header.append(shape.spec.torch_call(), style="bold")
     view = result.preview()
     header.append(f"\ninput {fmt_shape(result.input_shape)} → output {fmt_shape(view.shape)}")
-    parts: list[RenderableType] = [
-        header,
-        Text(""),
-        array_view(view, result.lead, shape.spec.dims, width=width, ascii_only=ascii_only),
-    ]
+    parts: list[RenderableType] = [header]
     explanation = result.explanation
+    near = result.near() if result.at else None
+    if near is None:
+        array = array_view(view, result.lead, shape.spec.dims, width=width, ascii_only=ascii_only)
+        parts += [Text(""), array]
     if explanation is not None:
         parts += [Text(""), explanation_view(explanation, hint)]
         if result.planes:
@@ -204,6 +219,9 @@ def run_report(
             for plane in result.planes:
                 title = f"input channel {plane.channel}{of}"
                 parts += [Text(""), plane_view(plane, window, title, ascii_only=ascii_only)]
+    if near is not None:
+        title = f"output near out[{', '.join(map(str, near.index))}]"
+        parts += [Text(""), near_view(near, title, ascii_only=ascii_only)]
     if result.warnings:
         parts.append(warnings_text(result.warnings))
     return Group(*parts)
