@@ -8,6 +8,7 @@ Exit codes: 0 ok; 1 a layer PyTorch would refuse or unusable input (message on s
 # annotation on every call (~0.5 ms each).
 import copy
 import gc
+import importlib
 import os
 import sys
 from typing import TYPE_CHECKING, Annotated, Any, Optional
@@ -15,12 +16,12 @@ from typing import TYPE_CHECKING, Annotated, Any, Optional
 import typer
 
 from convcalc import __version__
-from convcalc.commands import completions, draw, net, params, run, shape, solve
+from convcalc.commands import COMMANDS, GROUPS
 
 if TYPE_CHECKING:
     from typer.models import CommandInfo, TyperInfo
 
-app = typer.Typer(
+_ROOT = typer.Typer(
     name="convcalc",
     help="Convolution arithmetic exactly as PyTorch computes it, without PyTorch.",
     no_args_is_help=True,
@@ -29,13 +30,30 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
-app.add_typer(shape.app)
-app.add_typer(solve.app)
-app.add_typer(params.app)
-app.add_typer(run.app)
-app.add_typer(draw.app)
-app.command("net", epilog=net.EPILOG)(net.net)
-app.command("completions", epilog=completions.EPILOG)(completions.completions)
+
+
+def _app(names: list[str]) -> typer.Typer:
+    """The root app with the commands `names` registered (their modules imported)."""
+    app = copy.copy(_ROOT)
+    app.registered_groups, app.registered_commands = [], []
+    for name in names:
+        if name in GROUPS:
+            app.add_typer(importlib.import_module(GROUPS[name][0]).app)
+        else:
+            module = importlib.import_module(COMMANDS[name][0])
+            app.command(name, epilog=module.EPILOG)(getattr(module, name))
+    return app
+
+
+def full_app() -> typer.Typer:
+    """The whole app, every command registered (completion scripts, tests)."""
+    return _app([*GROUPS, *COMMANDS])
+
+
+def __getattr__(name: str) -> Any:
+    if name == "app":  # `from convcalc.cli import app`: the whole app, built on demand
+        return full_app()
+    raise AttributeError(f"module 'convcalc.cli' has no attribute {name!r}")
 
 
 def _version(value: bool) -> None:
@@ -44,7 +62,7 @@ def _version(value: bool) -> None:
         raise typer.Exit
 
 
-@app.callback()
+@_ROOT.callback()
 def _root(
     version: Annotated[
         Optional[bool],  # noqa: UP045 - typer reads the annotation at run time
@@ -104,35 +122,34 @@ def click_command(args: list[str], *, whole: bool = False) -> Any:
     help builds the sub-apps without their commands.  Output is the same as the whole tree's
     (tests/test_terminal.py); `whole=True` builds the whole tree, as `app()` does.
     """
-    if whole:
-        return typer.main.get_command(app)
-    slim = copy.copy(app)
-    groups = {_group_name(info): info for info in app.registered_groups}
-    commands = {_command_name(info): info for info in app.registered_commands}
     name = args[0] if args else None
-    if name in groups:
-        slim.registered_groups = [_slim_group(groups[name], args[1:])]
-        slim.registered_commands = []
-    elif name in commands:
-        slim.registered_groups = []
-        slim.registered_commands = [commands[name]]
+    if whole:
+        return typer.main.get_command(full_app())
+    if name in GROUPS:
+        slim = _app([name])
+        slim.registered_groups = [_slim_group(slim.registered_groups[0], args[1:])]
+    elif name in COMMANDS:
+        slim = _app([name])
     else:  # top-level help, --version, or an unknown command: names and help lines only
-        slim.registered_groups = [_slim_group(info, None) for info in app.registered_groups]
-        slim.registered_commands = [_listed_only(info) for info in app.registered_commands]
+        slim = copy.copy(_ROOT)
+        slim.registered_groups = [
+            typer.models.TyperInfo(typer.Typer(name=group, help=text))
+            for group, (_, text) in GROUPS.items()
+        ]
+        slim.registered_commands = [
+            _listed_only(command, text) for command, (_, text) in COMMANDS.items()
+        ]
     return typer.main.get_command(slim)
 
 
-def _listed_only(info: "CommandInfo") -> "CommandInfo":
-    """`info` as the top-level help lists it: its name and help, none of its parameters."""
+def _listed_only(name: str, text: str) -> "CommandInfo":
+    """A command as the top-level help lists it: its name and help, none of its parameters."""
 
     def listed() -> None:
         """Stands in for the command in the top-level help."""
 
-    listed.__doc__ = info.callback.__doc__ if info.callback else None
-    slim = copy.copy(info)
-    slim.name = _command_name(info)
-    slim.callback = listed
-    return slim
+    listed.__doc__ = text
+    return typer.models.CommandInfo(name=name, callback=listed)
 
 
 def _slim_group(info: "TyperInfo", args: list[str] | None) -> "TyperInfo":
@@ -160,10 +177,6 @@ def _slim_group(info: "TyperInfo", args: list[str] | None) -> "TyperInfo":
     slim_info = copy.copy(info)
     slim_info.typer_instance = slim_sub
     return slim_info
-
-
-def _group_name(info: "TyperInfo") -> str | None:
-    return typer.main.solve_typer_info_defaults(info).name
 
 
 def _command_name(info: "CommandInfo") -> str | None:

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
 
+from convcalc.commands import GROUPS
 from convcalc.commands.layer_options import (
     build_spec,
     layer_command,
@@ -22,7 +23,7 @@ if TYPE_CHECKING:
 
 app = typer.Typer(
     name="draw",
-    help="Draw one layer as an SVG figure: padding, windows, stride, the output; with values.",
+    help=GROUPS["draw"][1],
     no_args_is_help=True,
     context_settings={"token_normalize_func": str.lower},
 )

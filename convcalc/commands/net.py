@@ -20,9 +20,10 @@ FLOAT32 = Dtype("float32")
 EPILOG = (
     "\b\nExamples:\n"
     '  $ convcalc net -i 1,1,32,32 "Conv2d(1, 6, 5)" "ReLU()" "MaxPool2d(2)"\n'
-    '  $ convcalc net -i 3,64,64 "nn.Sequential(nn.Conv2d(3, 8, 3), nn.Flatten(0))"\n'
-    "  $ convcalc net --file model.py --dtype float16 --json"
+    "  $ convcalc net --file model.py --dtype float16 --json\n"
+    "  $ convcalc net -f resnet.py --model 'ResNet18()' -i 1,3,32,32 --depth 2"
 )
+MAX_STDIN_BYTES = 1_000_000
 
 
 def net(
@@ -31,17 +32,18 @@ def net(
         typer.Argument(
             metavar="[EXPR]...",
             help='PyTorch constructor calls as written in a model, e.g. "nn.Conv2d(3, 64, 7, '
-            'stride=2)", or one nn.Sequential(...) holding them.',
+            'stride=2)", or one nn.Sequential(...) holding them, or a whole pasted model.',
             show_default=False,
         ),
     ] = None,
     input: Annotated[
-        Optional[str],  # noqa: UP045
+        Optional[list[str]],  # noqa: UP045
         typer.Option(
             "--input",
             "-i",
             metavar="SHAPE",
-            help="Input shape, e.g. 1,3,224,224 [default: the file's '# input' line].",
+            help="Input shape, e.g. 1,3,224,224; repeat it for a forward taking several "
+            "tensors [default: the file's '# input' lines].",
             show_default=False,
         ),
     ] = None,
@@ -51,20 +53,42 @@ def net(
             "--file",
             "-f",
             metavar="PATH",
-            help="A .py file with one nn.Sequential(...) or one call per line, or a "
-            '.json/.toml/.yaml list of layers ({"type": "Conv2d", ...}).',
+            help="A .py model (nn.Module classes, an nn.Sequential, layer calls, or "
+            "print(model) text; '-' reads stdin), or a .json/.toml/.yaml list of layers "
+            '({"type": "Conv2d", ...}).',
+            show_default=False,
+        ),
+    ] = None,
+    model: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option(
+            "--model",
+            metavar="EXPR",
+            help="The model to build, as Python: a class or factory of the file and its "
+            "arguments, e.g. \"VGG('VGG16')\" [default: the last nn.Module class].",
+            show_default=False,
+        ),
+    ] = None,
+    depth: Annotated[
+        Optional[int],  # noqa: UP045
+        typer.Option(
+            "--depth",
+            metavar="N",
+            min=1,
+            help="Show rows down to this depth; deeper rows fold into their module's totals.",
             show_default=False,
         ),
     ] = None,
     dtype: Annotated[
-        Dtype, typer.Option("--dtype", help="Element type for the activation memory.")
+        Dtype, typer.Option("--dtype", help="Element type for the memory sizes.")
     ] = FLOAT32,
     json_output: JSON_OPTION = False,
 ) -> None:
-    """Summarise a chain of layers (nn.Sequential) without PyTorch: per layer the output
-    shape, parameters, MACs, cumulative receptive field and jump; then the totals.
+    """Summarise a model without PyTorch: a chain of layers (per layer the output shape,
+    parameters, MACs, cumulative receptive field and jump), or nn.Module classes (the forward
+    as a tree of module calls and tensor ops); then the totals and memory.
 
-    Arguments are read, never run: only literals and simple arithmetic are allowed.
+    Nothing is run: the text is parsed and interpreted by convcalc, within bounds.
     """
     from convcalc import network
 
@@ -72,20 +96,57 @@ def net(
         raise typer.BadParameter("give layer expressions or --file, not both", param_hint="EXPR")
     if not expressions and file is None:
         raise typer.BadParameter("give layer expressions or --file", param_hint="EXPR")
-    model = Path(file) if file is not None else list(expressions or [])
+    source: network.ModelSource
+    if file == "-":
+        source = _stdin()
+    elif file is not None:
+        source = Path(file)
+    else:
+        source = list(expressions or [])
+    shapes = None if not input else [parse_shape(text) for text in input]
     try:
-        result = network.summarize(model, None if input is None else parse_shape(input))
+        result = network.summarize(source, inputs=shapes, model_expression=model)
     except network.MissingInputShape:
         raise typer.BadParameter(
             "needed (or a '# input 1, 3, 224, 224' line in the file)", param_hint="'--input'"
         ) from None
+    except network.ForwardFailure as failure:
+        if not json_output and failure.partial.layers:
+            _print(failure.partial, dtype.value, depth)
+        raise
     if json_output:
         print_json(result.to_json(dtype.value))
         return
-    from convcalc.render.net import net_report
+    _print(result, dtype.value, depth)
 
+
+def _print(result: object, dtype: str, depth: int | None) -> None:
+    from convcalc.network import Network
+    from convcalc.render.net import net_report, tree_report
+
+    assert isinstance(result, Network)
+    if result.form == "chain":
+        print_report(
+            lambda ascii_only, width: net_report(result, dtype, width=width, ascii_only=ascii_only)
+        )
+        return
     print_report(
-        lambda ascii_only, width: net_report(
-            result, dtype.value, width=width, ascii_only=ascii_only
+        lambda ascii_only, width: tree_report(
+            result, dtype, depth=depth, width=width, ascii_only=ascii_only
         )
     )
+
+
+def _stdin() -> str:
+    """The model source on stdin, at most MAX_STDIN_BYTES."""
+    import sys
+
+    from convcalc.errors import InputError
+
+    data = sys.stdin.buffer.read(MAX_STDIN_BYTES + 1)
+    if len(data) > MAX_STDIN_BYTES:
+        raise InputError(f"file: stdin has more than the {MAX_STDIN_BYTES:,} bytes allowed")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"file: stdin is not UTF-8 text (byte {exc.start})") from None

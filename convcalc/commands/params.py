@@ -7,6 +7,7 @@ from typing import Annotated, Any, Optional
 
 import typer
 
+from convcalc.commands import GROUPS
 from convcalc.commands.layer_options import (
     JSON_OPTION,
     build_spec,
@@ -19,8 +20,7 @@ from convcalc.kinds import torch_name
 
 app = typer.Typer(
     name="params",
-    help="Parameters (and MACs) of a conv layer beside its grouped, depthwise and separable "
-    "variants.",
+    help=GROUPS["params"][1],
     no_args_is_help=True,
     context_settings={"token_normalize_func": str.lower},
 )

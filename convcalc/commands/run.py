@@ -7,13 +7,14 @@ from typing import Annotated, Any, Optional
 
 import typer
 
+from convcalc.commands import GROUPS
 from convcalc.commands.layer_options import JSON_OPTION, layer_command, parse_ints, spec_args
 from convcalc.commands.output import print_json, print_report
 from convcalc.kinds import FAMILY_PREFIX, torch_name
 
 app = typer.Typer(
     name="run",
-    help="Execute one layer on arrays: exact for integers, with the sums shown on request.",
+    help=GROUPS["run"][1],
     no_args_is_help=True,
     context_settings={"token_normalize_func": str.lower},
 )

@@ -7,6 +7,7 @@ from typing import Any
 
 import typer
 
+from convcalc.commands import GROUPS
 from convcalc.commands.layer_options import (
     INPUT_SHAPE_OPTION,
     JSON_OPTION,
@@ -21,7 +22,7 @@ from convcalc.kinds import FAMILY_PREFIX, torch_name
 
 app = typer.Typer(
     name="shape",
-    help="Output shape, parameters, MACs and receptive field of one layer.",
+    help=GROUPS["shape"][1],
     no_args_is_help=True,
     context_settings={"token_normalize_func": str.lower},
 )

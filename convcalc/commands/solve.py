@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from typer.core import TyperGroup
 
+from convcalc.commands import GROUPS
 from convcalc.commands.layer_options import (
     JSON_OPTION,
     build_spec,
@@ -31,8 +32,7 @@ if TYPE_CHECKING:
 
 app = typer.Typer(
     name="solve",
-    help="The inverse questions: which padding, transposed conv, input sizes or layer give "
-    "the size you want.  Every answer is checked with the forward arithmetic of `shape`.",
+    help=GROUPS["solve"][1],
     no_args_is_help=True,
 )
 _KIND_SETTINGS = {"token_normalize_func": str.lower}
