@@ -94,14 +94,14 @@ _convcalc_node() {
     _convcalc_nocase= _convcalc_args= _convcalc_values=
     case $1 in
     '')
-        _convcalc_sub='net completions shape solve params run'
+        _convcalc_sub='net completions shape solve params run draw'
         _convcalc_opts='--version -V --help -h'
         _convcalc_takes='  '
         ;;
     'net')
         _convcalc_sub=''
-        _convcalc_opts='--input -i --file -f --dtype --json --help -h'
-        _convcalc_takes=' --input -i --file -f --dtype '
+        _convcalc_opts='--input -i --file -f --model --depth --dtype --json --help -h'
+        _convcalc_takes=' --input -i --file -f --model --depth --dtype '
         _convcalc_args=1
         case $2 in
         --file|-f) _convcalc_values='files' ;;
@@ -172,7 +172,7 @@ _convcalc_node() {
         _convcalc_opts='--input -i --target -t --kind --max-kernel --max-dilation --limit -n --json --help -h'
         _convcalc_takes=' --input -i --target -t --kind --max-kernel --max-dilation --limit -n '
         case $2 in
-        --kind) _convcalc_values='words conv1d conv2d conv3d convtranspose1d convtranspose2d convtranspose3d maxpool1d maxpool2d maxpool3d avgpool1d avgpool2d avgpool3d adaptiveavgpool1d adaptiveavgpool2d adaptiveavgpool3d adaptivemaxpool1d adaptivemaxpool2d adaptivemaxpool3d' ;;
+        --kind) _convcalc_values='words conv1d conv2d conv3d maxpool1d maxpool2d maxpool3d avgpool1d avgpool2d avgpool3d' ;;
         esac
         ;;
     'solve padding')
@@ -234,8 +234,8 @@ _convcalc_node() {
         ;;
     'params conv1d'|'params conv2d'|'params conv3d')
         _convcalc_sub=''
-        _convcalc_opts='--input -i --in-channels --out-channels -o --kernel-size -k --stride -s --padding -p --dilation -d --groups -g --bias --no-bias --padding-mode --depth-multiplier -m --bottleneck-width --expansion --json --help -h'
-        _convcalc_takes=' --input -i --in-channels --out-channels -o --kernel-size -k --stride -s --padding -p --dilation -d --groups -g --padding-mode --depth-multiplier -m --bottleneck-width --expansion '
+        _convcalc_opts='--input -i --in-channels --out-channels -o --kernel-size -k --stride -s --padding -p --dilation -d --groups -g --bias --no-bias --padding-mode --depth-multiplier -m --bottleneck-width --expansion --json --save --help -h'
+        _convcalc_takes=' --input -i --in-channels --out-channels -o --kernel-size -k --stride -s --padding -p --dilation -d --groups -g --padding-mode --depth-multiplier -m --bottleneck-width --expansion --save '
         case $2 in
         --padding|-p) _convcalc_values='words same valid' ;;
         --padding-mode) _convcalc_values='words zeros reflect replicate circular' ;;
@@ -243,8 +243,8 @@ _convcalc_node() {
         ;;
     'params convtranspose1d'|'params convtranspose2d'|'params convtranspose3d')
         _convcalc_sub=''
-        _convcalc_opts='--input -i --in-channels --out-channels -o --kernel-size -k --stride -s --padding -p --output-padding --groups -g --bias --no-bias --dilation -d --padding-mode --depth-multiplier -m --bottleneck-width --expansion --json --help -h'
-        _convcalc_takes=' --input -i --in-channels --out-channels -o --kernel-size -k --stride -s --padding -p --output-padding --groups -g --dilation -d --padding-mode --depth-multiplier -m --bottleneck-width --expansion '
+        _convcalc_opts='--input -i --in-channels --out-channels -o --kernel-size -k --stride -s --padding -p --output-padding --groups -g --bias --no-bias --dilation -d --padding-mode --depth-multiplier -m --bottleneck-width --expansion --json --save --help -h'
+        _convcalc_takes=' --input -i --in-channels --out-channels -o --kernel-size -k --stride -s --padding -p --output-padding --groups -g --dilation -d --padding-mode --depth-multiplier -m --bottleneck-width --expansion --save '
         case $2 in
         --padding-mode) _convcalc_values='words zeros' ;;
         esac
@@ -309,6 +309,53 @@ _convcalc_node() {
         case $2 in
         --input|-i) _convcalc_values='arrays' ;;
         esac
+        ;;
+    'draw')
+        _convcalc_sub='conv1d conv2d conv3d convtranspose1d convtranspose2d convtranspose3d maxpool1d maxpool2d maxpool3d avgpool1d avgpool2d avgpool3d adaptiveavgpool1d adaptiveavgpool2d adaptiveavgpool3d adaptivemaxpool1d adaptivemaxpool2d adaptivemaxpool3d'
+        _convcalc_opts='--help -h'
+        _convcalc_takes='  '
+        _convcalc_nocase=1
+        ;;
+    'draw conv1d'|'draw conv2d'|'draw conv3d')
+        _convcalc_sub=''
+        _convcalc_opts='--input -i --weight --kernel -w --bias -b --out-channels -o --kernel-size -k --in-channels --stride -s --padding -p --dilation -d --groups -g --padding-mode --at --animate --channels --save --help -h'
+        _convcalc_takes=' --input -i --weight --kernel -w --bias -b --out-channels -o --kernel-size -k --in-channels --stride -s --padding -p --dilation -d --groups -g --padding-mode --at --save '
+        case $2 in
+        --weight|--kernel|-w) _convcalc_values='arrays' ;;
+        --bias|-b) _convcalc_values='arrays' ;;
+        --padding|-p) _convcalc_values='words same valid' ;;
+        --padding-mode) _convcalc_values='words zeros reflect replicate circular' ;;
+        esac
+        ;;
+    'draw convtranspose1d'|'draw convtranspose2d'|'draw convtranspose3d')
+        _convcalc_sub=''
+        _convcalc_opts='--input -i --weight --kernel -w --bias -b --out-channels -o --kernel-size -k --in-channels --stride -s --padding -p --output-padding --groups -g --dilation -d --padding-mode --at --animate --channels --save --help -h'
+        _convcalc_takes=' --input -i --weight --kernel -w --bias -b --out-channels -o --kernel-size -k --in-channels --stride -s --padding -p --output-padding --groups -g --dilation -d --padding-mode --at --save '
+        case $2 in
+        --weight|--kernel|-w) _convcalc_values='arrays' ;;
+        --bias|-b) _convcalc_values='arrays' ;;
+        --padding-mode) _convcalc_values='words zeros' ;;
+        esac
+        ;;
+    'draw maxpool1d'|'draw maxpool2d'|'draw maxpool3d')
+        _convcalc_sub=''
+        _convcalc_opts='--input -i --kernel-size -k --stride -s --padding -p --dilation -d --ceil-mode --floor-mode --at --animate --channels --save --help -h'
+        _convcalc_takes=' --input -i --kernel-size -k --stride -s --padding -p --dilation -d --at --save '
+        ;;
+    'draw avgpool1d')
+        _convcalc_sub=''
+        _convcalc_opts='--input -i --kernel-size -k --stride -s --padding -p --ceil-mode --floor-mode --count-include-pad --no-count-include-pad --at --animate --channels --save --help -h'
+        _convcalc_takes=' --input -i --kernel-size -k --stride -s --padding -p --at --save '
+        ;;
+    'draw avgpool2d'|'draw avgpool3d')
+        _convcalc_sub=''
+        _convcalc_opts='--input -i --kernel-size -k --stride -s --padding -p --ceil-mode --floor-mode --count-include-pad --no-count-include-pad --divisor-override --at --animate --channels --save --help -h'
+        _convcalc_takes=' --input -i --kernel-size -k --stride -s --padding -p --divisor-override --at --save '
+        ;;
+    'draw adaptiveavgpool1d'|'draw adaptiveavgpool2d'|'draw adaptiveavgpool3d'|'draw adaptivemaxpool1d'|'draw adaptivemaxpool2d'|'draw adaptivemaxpool3d')
+        _convcalc_sub=''
+        _convcalc_opts='--input -i --output-size --at --animate --channels --save --help -h'
+        _convcalc_takes=' --input -i --output-size --at --save '
         ;;
     esac
 }

@@ -71,28 +71,31 @@ function __convcalc_node --argument-names cmdpath opt
     set -g __convcalc_opt_help
     switch "$cmdpath"
         case ''
-            set __convcalc_sub net completions shape solve params run
+            set __convcalc_sub net completions shape solve params run draw
             set __convcalc_sub_help \
-                'net	Summarise a chain of layers (nn.Sequential) without PyTorch: per...' \
+                'net	Summarise a model without PyTorch: a chain of layers (per layer the...' \
                 'completions	Print the completion script for SHELL; TAB presses then never start...' \
                 'shape	Output shape, parameters, MACs and receptive field of one layer.' \
                 'solve	The inverse questions: which padding, transposed conv, input sizes...' \
                 'params	Parameters (and MACs) of a conv layer beside its grouped, depthwise...' \
-                'run	Execute one layer on arrays: exact for integers, with the sums...'
+                'run	Execute one layer on arrays: exact for integers, with the sums...' \
+                'draw	Draw one layer as an SVG figure: padding, windows, stride, the...'
             set __convcalc_opt_help \
                 '--version	Show the version and exit.' \
                 '-V	Show the version and exit.' \
                 '--help	Show this message and exit.' \
                 '-h	Show this message and exit.'
         case 'net'
-            set __convcalc_takes --input -i --file -f --dtype
+            set __convcalc_takes --input -i --file -f --model --depth --dtype
             set __convcalc_args 1
             set __convcalc_opt_help \
-                '--input	Input shape, e.g. 1,3,224,224' \
-                '-i	Input shape, e.g. 1,3,224,224' \
-                '--file	A .py file with one nn.Sequential(...) or one call per line, or a ....' \
-                '-f	A .py file with one nn.Sequential(...) or one call per line, or a ....' \
-                '--dtype	Element type for the activation memory.' \
+                '--input	Input shape, e.g. 1,3,224,224; repeat it for a forward taking sever...' \
+                '-i	Input shape, e.g. 1,3,224,224; repeat it for a forward taking sever...' \
+                '--file	A .py model (nn.Module classes, an nn.Sequential, layer calls, or p...' \
+                '-f	A .py model (nn.Module classes, an nn.Sequential, layer calls, or p...' \
+                '--model	The model to build, as Python: a class or factory of the file and i...' \
+                '--depth	Show rows down to this depth; deeper rows fold into their module\'s...' \
+                '--dtype	Element type for the memory sizes.' \
                 '--json	Print one JSON object.' \
                 '--help	Show this message and exit.' \
                 '-h	Show this message and exit.'
@@ -270,8 +273,8 @@ function __convcalc_node --argument-names cmdpath opt
             set __convcalc_opt_help \
                 '--from	The forward layer as a PyTorch constructor call, e.g. "Conv2d(3, 16...' \
                 '-f	The forward layer as a PyTorch constructor call, e.g. "Conv2d(3, 16...' \
-                '--input	The forward layer\'s input: N,C,*spatial or C,*spatial.' \
-                '-i	The forward layer\'s input: N,C,*spatial or C,*spatial.' \
+                '--input	The forward layer\'s input: N,C,*spatial or C,*spatial, or its spati...' \
+                '-i	The forward layer\'s input: N,C,*spatial or C,*spatial, or its spati...' \
                 '--json	Print one JSON object.' \
                 '--help	Show this message and exit.' \
                 '-h	Show this message and exit.'
@@ -282,7 +285,7 @@ function __convcalc_node --argument-names cmdpath opt
                 '-i	Input size.' \
                 '--target	Wanted output size.' \
                 '-t	Wanted output size.' \
-                '--kind	conv1d/2d/3d, maxpool1d/2d/3d or avgpool1d/2d/3d.' \
+                '--kind	The layer searched: conv1d, conv2d, conv3d, maxpool1d, maxpool2d, m...' \
                 '--max-kernel	Largest kernel size tried.' \
                 '--max-dilation	Largest dilation tried.' \
                 '--limit	Show the first N.' \
@@ -292,7 +295,7 @@ function __convcalc_node --argument-names cmdpath opt
                 '-h	Show this message and exit.'
             switch "$opt"
                 case '--kind'
-                    set __convcalc_values 'words conv1d conv2d conv3d convtranspose1d convtranspose2d convtranspose3d maxpool1d maxpool2d maxpool3d avgpool1d avgpool2d avgpool3d adaptiveavgpool1d adaptiveavgpool2d adaptiveavgpool3d adaptivemaxpool1d adaptivemaxpool2d adaptivemaxpool3d'
+                    set __convcalc_values 'words conv1d conv2d conv3d maxpool1d maxpool2d maxpool3d avgpool1d avgpool2d avgpool3d'
             end
         case 'solve padding'
             set __convcalc_sub conv1d conv2d conv3d convtranspose1d convtranspose2d convtranspose3d maxpool1d maxpool2d maxpool3d avgpool1d avgpool2d avgpool3d
@@ -470,7 +473,7 @@ function __convcalc_node --argument-names cmdpath opt
                 '--help	Show this message and exit.' \
                 '-h	Show this message and exit.'
         case 'params conv1d' 'params conv2d' 'params conv3d'
-            set __convcalc_takes --input -i --in-channels --out-channels -o --kernel-size -k --stride -s --padding -p --dilation -d --groups -g --padding-mode --depth-multiplier -m --bottleneck-width --expansion
+            set __convcalc_takes --input -i --in-channels --out-channels -o --kernel-size -k --stride -s --padding -p --dilation -d --groups -g --padding-mode --depth-multiplier -m --bottleneck-width --expansion --save
             set __convcalc_opt_help \
                 '--input	Input shape N,C,*spatial or C,*spatial: adds output shapes and MACs.' \
                 '-i	Input shape N,C,*spatial or C,*spatial: adds output shapes and MACs.' \
@@ -495,6 +498,7 @@ function __convcalc_node --argument-names cmdpath opt
                 '--bottleneck-width	Channels inside the bottleneck.' \
                 '--expansion	Inverted bottleneck expansion factor (MobileNetV2\'s t).' \
                 '--json	Print one JSON object.' \
+                '--save	Also draw the variants side by side as channel groups, as SVG; - wr...' \
                 '--help	Show this message and exit.' \
                 '-h	Show this message and exit.'
             switch "$opt"
@@ -504,7 +508,7 @@ function __convcalc_node --argument-names cmdpath opt
                     set __convcalc_values 'words zeros reflect replicate circular'
             end
         case 'params convtranspose1d' 'params convtranspose2d' 'params convtranspose3d'
-            set __convcalc_takes --input -i --in-channels --out-channels -o --kernel-size -k --stride -s --padding -p --output-padding --groups -g --dilation -d --padding-mode --depth-multiplier -m --bottleneck-width --expansion
+            set __convcalc_takes --input -i --in-channels --out-channels -o --kernel-size -k --stride -s --padding -p --output-padding --groups -g --dilation -d --padding-mode --depth-multiplier -m --bottleneck-width --expansion --save
             set __convcalc_opt_help \
                 '--input	Input shape N,C,*spatial or C,*spatial: adds output shapes and MACs.' \
                 '-i	Input shape N,C,*spatial or C,*spatial: adds output shapes and MACs.' \
@@ -530,6 +534,7 @@ function __convcalc_node --argument-names cmdpath opt
                 '--bottleneck-width	Channels inside the bottleneck.' \
                 '--expansion	Inverted bottleneck expansion factor (MobileNetV2\'s t).' \
                 '--json	Print one JSON object.' \
+                '--save	Also draw the variants side by side as channel groups, as SVG; - wr...' \
                 '--help	Show this message and exit.' \
                 '-h	Show this message and exit.'
             switch "$opt"
@@ -726,5 +731,185 @@ function __convcalc_node --argument-names cmdpath opt
                 case '--input' '-i'
                     set __convcalc_values 'arrays'
             end
+        case 'draw'
+            set __convcalc_sub conv1d conv2d conv3d convtranspose1d convtranspose2d convtranspose3d maxpool1d maxpool2d maxpool3d avgpool1d avgpool2d avgpool3d adaptiveavgpool1d adaptiveavgpool2d adaptiveavgpool3d adaptivemaxpool1d adaptivemaxpool2d adaptivemaxpool3d
+            set __convcalc_nocase 1
+            set __convcalc_sub_help \
+                'conv1d	Draw torch.nn.Conv1d as SVG: the input with its padding, the window...' \
+                'conv2d	Draw torch.nn.Conv2d as SVG: the input with its padding, the window...' \
+                'conv3d	Draw torch.nn.Conv3d as SVG: the input with its padding, the window...' \
+                'convtranspose1d	Draw torch.nn.ConvTranspose1d as SVG: the input with its padding,...' \
+                'convtranspose2d	Draw torch.nn.ConvTranspose2d as SVG: the input with its padding,...' \
+                'convtranspose3d	Draw torch.nn.ConvTranspose3d as SVG: the input with its padding,...' \
+                'maxpool1d	Draw torch.nn.MaxPool1d as SVG: the input with its padding, the...' \
+                'maxpool2d	Draw torch.nn.MaxPool2d as SVG: the input with its padding, the...' \
+                'maxpool3d	Draw torch.nn.MaxPool3d as SVG: the input with its padding, the...' \
+                'avgpool1d	Draw torch.nn.AvgPool1d as SVG: the input with its padding, the...' \
+                'avgpool2d	Draw torch.nn.AvgPool2d as SVG: the input with its padding, the...' \
+                'avgpool3d	Draw torch.nn.AvgPool3d as SVG: the input with its padding, the...' \
+                'adaptiveavgpool1d	Draw torch.nn.AdaptiveAvgPool1d as SVG: the input with its padding,...' \
+                'adaptiveavgpool2d	Draw torch.nn.AdaptiveAvgPool2d as SVG: the input with its padding,...' \
+                'adaptiveavgpool3d	Draw torch.nn.AdaptiveAvgPool3d as SVG: the input with its padding,...' \
+                'adaptivemaxpool1d	Draw torch.nn.AdaptiveMaxPool1d as SVG: the input with its padding,...' \
+                'adaptivemaxpool2d	Draw torch.nn.AdaptiveMaxPool2d as SVG: the input with its padding,...' \
+                'adaptivemaxpool3d	Draw torch.nn.AdaptiveMaxPool3d as SVG: the input with its padding,...'
+            set __convcalc_opt_help \
+                '--help	Show this message and exit.' \
+                '-h	Show this message and exit.'
+        case 'draw conv1d' 'draw conv2d' 'draw conv3d'
+            set __convcalc_takes --input -i --weight --kernel -w --bias -b --out-channels -o --kernel-size -k --in-channels --stride -s --padding -p --dilation -d --groups -g --padding-mode --at --save
+            set __convcalc_opt_help \
+                '--input	Input shape (1,1,5,5), or an ARRAY as `run` reads it (\'[[1,2],[3,4]...' \
+                '-i	Input shape (1,1,5,5), or an ARRAY as `run` reads it (\'[[1,2],[3,4]...' \
+                '--weight	Weight ARRAY (with an input ARRAY), as `run` takes it.' \
+                '--kernel	Weight ARRAY (with an input ARRAY), as `run` takes it.' \
+                '-w	Weight ARRAY (with an input ARRAY), as `run` takes it.' \
+                '--bias	Bias ARRAY: one value per output channel.' \
+                '-b	Bias ARRAY: one value per output channel.' \
+                '--out-channels	Output channels (with an input SHAPE).' \
+                '-o	Output channels (with an input SHAPE).' \
+                '--kernel-size	Kernel size, an int or one per axis (with an input SHAPE).' \
+                '-k	Kernel size, an int or one per axis (with an input SHAPE).' \
+                '--in-channels	Input channels' \
+                '--stride	Stride: an int, or one per axis as a comma list (3,5).' \
+                '-s	Stride: an int, or one per axis as a comma list (3,5).' \
+                '--padding	Padding: \'same\', \'valid\', or an int, or one per axis as a comma lis...' \
+                '-p	Padding: \'same\', \'valid\', or an int, or one per axis as a comma lis...' \
+                '--dilation	Dilation: an int, or one per axis as a comma list (3,5).' \
+                '-d	Dilation: an int, or one per axis as a comma list (3,5).' \
+                '--groups	Groups.' \
+                '-g	Groups.' \
+                '--padding-mode	zeros, reflect, replicate or circular.' \
+                '--at	The output element to mark: its spatial indexes, or all of them.' \
+                '--animate	One frame per output position drawn, looping (SVG animation).' \
+                '--channels	Draw which input channels feed which output channels (groups).' \
+                '--save	Write the SVG here; - writes it to stdout.' \
+                '--help	Show this message and exit.' \
+                '-h	Show this message and exit.'
+            switch "$opt"
+                case '--weight' '--kernel' '-w'
+                    set __convcalc_values 'arrays'
+                case '--bias' '-b'
+                    set __convcalc_values 'arrays'
+                case '--padding' '-p'
+                    set __convcalc_values 'words same valid'
+                case '--padding-mode'
+                    set __convcalc_values 'words zeros reflect replicate circular'
+            end
+        case 'draw convtranspose1d' 'draw convtranspose2d' 'draw convtranspose3d'
+            set __convcalc_takes --input -i --weight --kernel -w --bias -b --out-channels -o --kernel-size -k --in-channels --stride -s --padding -p --output-padding --groups -g --dilation -d --padding-mode --at --save
+            set __convcalc_opt_help \
+                '--input	Input shape (1,1,5,5), or an ARRAY as `run` reads it (\'[[1,2],[3,4]...' \
+                '-i	Input shape (1,1,5,5), or an ARRAY as `run` reads it (\'[[1,2],[3,4]...' \
+                '--weight	Weight ARRAY (with an input ARRAY), as `run` takes it.' \
+                '--kernel	Weight ARRAY (with an input ARRAY), as `run` takes it.' \
+                '-w	Weight ARRAY (with an input ARRAY), as `run` takes it.' \
+                '--bias	Bias ARRAY: one value per output channel.' \
+                '-b	Bias ARRAY: one value per output channel.' \
+                '--out-channels	Output channels (with an input SHAPE).' \
+                '-o	Output channels (with an input SHAPE).' \
+                '--kernel-size	Kernel size, an int or one per axis (with an input SHAPE).' \
+                '-k	Kernel size, an int or one per axis (with an input SHAPE).' \
+                '--in-channels	Input channels' \
+                '--stride	Stride: an int, or one per axis as a comma list (3,5).' \
+                '-s	Stride: an int, or one per axis as a comma list (3,5).' \
+                '--padding	Padding: an int, or one per axis as a comma list (3,5).' \
+                '-p	Padding: an int, or one per axis as a comma list (3,5).' \
+                '--output-padding	Output padding: an int, or one per axis as a comma list (3,5).' \
+                '--groups	Groups.' \
+                '-g	Groups.' \
+                '--dilation	Dilation: an int, or one per axis as a comma list (3,5).' \
+                '-d	Dilation: an int, or one per axis as a comma list (3,5).' \
+                '--padding-mode	Only zeros, as in PyTorch.' \
+                '--at	The output element to mark: its spatial indexes, or all of them.' \
+                '--animate	One frame per output position drawn, looping (SVG animation).' \
+                '--channels	Draw which input channels feed which output channels (groups).' \
+                '--save	Write the SVG here; - writes it to stdout.' \
+                '--help	Show this message and exit.' \
+                '-h	Show this message and exit.'
+            switch "$opt"
+                case '--weight' '--kernel' '-w'
+                    set __convcalc_values 'arrays'
+                case '--bias' '-b'
+                    set __convcalc_values 'arrays'
+                case '--padding-mode'
+                    set __convcalc_values 'words zeros'
+            end
+        case 'draw maxpool1d' 'draw maxpool2d' 'draw maxpool3d'
+            set __convcalc_takes --input -i --kernel-size -k --stride -s --padding -p --dilation -d --at --save
+            set __convcalc_opt_help \
+                '--input	Input shape (1,1,5,5), or an ARRAY as `run` reads it (\'[[1,2],[3,4]...' \
+                '-i	Input shape (1,1,5,5), or an ARRAY as `run` reads it (\'[[1,2],[3,4]...' \
+                '--kernel-size	Kernel size: an int, or one per axis as a comma list (3,5).' \
+                '-k	Kernel size: an int, or one per axis as a comma list (3,5).' \
+                '--stride	Stride: an int, or one per axis as a comma list (3,5).' \
+                '-s	Stride: an int, or one per axis as a comma list (3,5).' \
+                '--padding	Padding: an int, or one per axis as a comma list (3,5).' \
+                '-p	Padding: an int, or one per axis as a comma list (3,5).' \
+                '--dilation	Dilation: an int, or one per axis as a comma list (3,5).' \
+                '-d	Dilation: an int, or one per axis as a comma list (3,5).' \
+                '--ceil-mode	Round the output size up (PyTorch\'s rule).' \
+                '--floor-mode	Round the output size up (PyTorch\'s rule).' \
+                '--at	The output element to mark: its spatial indexes, or all of them.' \
+                '--animate	One frame per output position drawn, looping (SVG animation).' \
+                '--channels	Draw which input channels feed which output channels (groups).' \
+                '--save	Write the SVG here; - writes it to stdout.' \
+                '--help	Show this message and exit.' \
+                '-h	Show this message and exit.'
+        case 'draw avgpool1d'
+            set __convcalc_takes --input -i --kernel-size -k --stride -s --padding -p --at --save
+            set __convcalc_opt_help \
+                '--input	Input shape (1,1,5,5), or an ARRAY as `run` reads it (\'[[1,2],[3,4]...' \
+                '-i	Input shape (1,1,5,5), or an ARRAY as `run` reads it (\'[[1,2],[3,4]...' \
+                '--kernel-size	Kernel size: an int, or one per axis as a comma list (3,5).' \
+                '-k	Kernel size: an int, or one per axis as a comma list (3,5).' \
+                '--stride	Stride: an int, or one per axis as a comma list (3,5).' \
+                '-s	Stride: an int, or one per axis as a comma list (3,5).' \
+                '--padding	Padding: an int, or one per axis as a comma list (3,5).' \
+                '-p	Padding: an int, or one per axis as a comma list (3,5).' \
+                '--ceil-mode	Round the output size up (PyTorch\'s rule).' \
+                '--floor-mode	Round the output size up (PyTorch\'s rule).' \
+                '--count-include-pad	Count zero padding in the average.' \
+                '--no-count-include-pad	Count zero padding in the average.' \
+                '--at	The output element to mark: its spatial indexes, or all of them.' \
+                '--animate	One frame per output position drawn, looping (SVG animation).' \
+                '--channels	Draw which input channels feed which output channels (groups).' \
+                '--save	Write the SVG here; - writes it to stdout.' \
+                '--help	Show this message and exit.' \
+                '-h	Show this message and exit.'
+        case 'draw avgpool2d' 'draw avgpool3d'
+            set __convcalc_takes --input -i --kernel-size -k --stride -s --padding -p --divisor-override --at --save
+            set __convcalc_opt_help \
+                '--input	Input shape (1,1,5,5), or an ARRAY as `run` reads it (\'[[1,2],[3,4]...' \
+                '-i	Input shape (1,1,5,5), or an ARRAY as `run` reads it (\'[[1,2],[3,4]...' \
+                '--kernel-size	Kernel size: an int, or one per axis as a comma list (3,5).' \
+                '-k	Kernel size: an int, or one per axis as a comma list (3,5).' \
+                '--stride	Stride: an int, or one per axis as a comma list (3,5).' \
+                '-s	Stride: an int, or one per axis as a comma list (3,5).' \
+                '--padding	Padding: an int, or one per axis as a comma list (3,5).' \
+                '-p	Padding: an int, or one per axis as a comma list (3,5).' \
+                '--ceil-mode	Round the output size up (PyTorch\'s rule).' \
+                '--floor-mode	Round the output size up (PyTorch\'s rule).' \
+                '--count-include-pad	Count zero padding in the average.' \
+                '--no-count-include-pad	Count zero padding in the average.' \
+                '--divisor-override	Divide every window sum by this.' \
+                '--at	The output element to mark: its spatial indexes, or all of them.' \
+                '--animate	One frame per output position drawn, looping (SVG animation).' \
+                '--channels	Draw which input channels feed which output channels (groups).' \
+                '--save	Write the SVG here; - writes it to stdout.' \
+                '--help	Show this message and exit.' \
+                '-h	Show this message and exit.'
+        case 'draw adaptiveavgpool1d' 'draw adaptiveavgpool2d' 'draw adaptiveavgpool3d' 'draw adaptivemaxpool1d' 'draw adaptivemaxpool2d' 'draw adaptivemaxpool3d'
+            set __convcalc_takes --input -i --output-size --at --save
+            set __convcalc_opt_help \
+                '--input	Input shape (1,1,5,5), or an ARRAY as `run` reads it (\'[[1,2],[3,4]...' \
+                '-i	Input shape (1,1,5,5), or an ARRAY as `run` reads it (\'[[1,2],[3,4]...' \
+                '--output-size	Output size: an int, or one per axis; None keeps that axis (None,7).' \
+                '--at	The output element to mark: its spatial indexes, or all of them.' \
+                '--animate	One frame per output position drawn, looping (SVG animation).' \
+                '--channels	Draw which input channels feed which output channels (groups).' \
+                '--save	Write the SVG here; - writes it to stdout.' \
+                '--help	Show this message and exit.' \
+                '-h	Show this message and exit.'
     end
 end

@@ -87,6 +87,8 @@ _BINARY: dict[type[ast.operator], Callable[[Any, Any], Any]] = {
 
 def literal(node: ast.AST, depth: int = 0) -> Any:
     """The value of a literal expression node, or ExpressionError naming where it is not."""
+    if type(node) is ast.Constant and type(node.value) is int:  # the common case, first
+        return _check_int(node.value, node)
     if depth > MAX_DEPTH:
         raise ExpressionError(f"expression: nested too deeply at {_where(node)}")
     if isinstance(node, ast.Constant):
@@ -132,13 +134,24 @@ def parse_tree(source: str, mode: str = "eval") -> ast.AST:
         raise ExpressionError(
             f"expression: {len(source):,} characters is more than the {MAX_SOURCE:,} allowed"
         )
+    tree, error = _parse(source, mode)
+    if error is not None:
+        raise ExpressionError(error)
+    assert tree is not None
+    return tree
+
+
+@lru_cache(maxsize=2)
+def _parse(source: str, mode: str) -> tuple[ast.AST | None, str | None]:
+    """The tree or the refusal; kept, since a model file is read as a chain first and then,
+    if it is not one, by the interpreter (the trees are never modified)."""
     try:
-        return ast.parse(source, mode=mode)
+        return ast.parse(source, mode=mode), None
     except SyntaxError as exc:
         where = f" at line {exc.lineno}, column {exc.offset}" if exc.lineno is not None else ""
-        raise ExpressionError(f"expression: invalid syntax{where}: {exc.msg}") from None
+        return None, f"expression: invalid syntax{where}: {exc.msg}"
     except (RecursionError, MemoryError, ValueError) as exc:
-        raise ExpressionError(f"expression: cannot be read ({type(exc).__name__})") from None
+        return None, f"expression: cannot be read ({type(exc).__name__})"
 
 
 @lru_cache(maxsize=4)
@@ -162,14 +175,31 @@ def _source_segment(source: str, node: ast.expr) -> str | None:
     return "".join([head, *lines[first + 1 : last], tail])
 
 
+# the same call text reads to the same literals: a file repeating a layer 10,000 times is
+# read once per distinct line (only successes are kept; each refusal names its own place)
+_READ: dict[str, tuple[str, tuple[Any, ...], dict[str, Any]]] = {}
+_MAX_READ = 4096
+
+
 def call_from_node(node: ast.AST, source: str, depth: int = 0) -> Call:
     """A Call from an ast.Call node whose arguments are all literals."""
     if not isinstance(node, ast.Call):
         raise _refuse(node, f"{_describe(node)} where a layer call belongs")
     if depth > MAX_DEPTH:
         raise ExpressionError(f"expression: nested too deeply at {_where(node)}")
+    segment = _source_segment(source, node)
+    if segment is not None and segment in _READ:
+        known_name, known_args, known_kwargs = _READ[segment]
+        return Call(
+            known_name,
+            known_args,
+            dict(known_kwargs),
+            " ".join(segment.split()),
+            node.lineno,
+            node.col_offset + 1,
+        )
     name = _dotted(node.func)
-    args = []
+    args: list[Any] = []
     for arg in node.args:
         if isinstance(arg, ast.Starred):
             raise _refuse(arg, "*arguments")
@@ -181,7 +211,11 @@ def call_from_node(node: ast.AST, source: str, depth: int = 0) -> Call:
         if keyword.arg in kwargs:
             raise ExpressionError(f"expression: {keyword.arg}= given twice at {_where(keyword)}")
         kwargs[keyword.arg] = literal(keyword.value, depth + 1)
-    text = _source_segment(source, node) or name
+    if segment is not None:
+        if len(_READ) >= _MAX_READ:
+            _READ.clear()
+        _READ[segment] = (name, tuple(args), dict(kwargs))
+    text = segment or name
     return Call(
         name=name,
         args=tuple(args),

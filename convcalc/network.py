@@ -1,7 +1,9 @@
-"""A chain of layers (`nn.Sequential`) on one input: shapes, parameters, MACs, receptive field.
+"""A model on its input: shapes, parameters, MACs and memory, layer by layer.
 
-`summarize` is the library call behind `convcalc net`; `build` applies parsed calls, and
-`read_model` reads a model file.
+`summarize` is the library call behind `convcalc net`.  A chain of layers (`nn.Sequential`,
+layer calls, a JSON/TOML/YAML list) is applied by `build`, with the cumulative receptive
+field; a model written as nn.Module classes is read by `convcalc.interpreter` and its forward
+recorded call by call, as a tree of module calls and tensor ops.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from convcalc.arguments import is_int
 from convcalc.dtypes import DTYPE_BYTES
@@ -29,86 +31,166 @@ from convcalc.expressions import (
     parse_calls,
     parse_module,
 )
-from convcalc.layers import Effect, Layer, apply, kind_of, layer_from_call
-from convcalc.notation import json_number, shape_text
+from convcalc.layers import Effect, Layer, apply, kind_of, layer_from_call, materialize
+from convcalc.notation import count_text, json_number, shape_text
+
+if TYPE_CHECKING:
+    from convcalc.interpreter import Row, Traced
 
 Shape = tuple[int, ...]
+ModelSource = str | Sequence[str] | os.PathLike[str]
+Role = Literal["layer", "module", "op"]
+Form = Literal["chain", "module", "init block", "printed"]
 
 MAX_FILE_BYTES = 1_000_000  # a model file, not a data dump
 MAX_VALUE_DEPTH = 4  # nesting of lists inside one structured layer's arguments
+MAX_YAML_NODES = 100_000  # values of a YAML file once its aliases are expanded
+MAX_AXIS_STEPS = 1_000_000  # input rank × layers: the work of following a chain grows so
+MAX_NUMEL = 2**63 - 1  # elements of one tensor in PyTorch (its sizes are int64)
+MAX_TRACKED = 2**63  # receptive field and jump beyond this many input elements: not tracked
 
 
 @dataclass(frozen=True)
 class NetLayer:
-    """One layer of the chain, applied."""
+    """One row of the summary: a layer of a chain, or one call in a model's forward.
+
+    Plain data a table or a figure is drawn from: `role` says what the row is (a torch
+    `layer`, a `module` holding others, whose rows follow one level deeper, or a tensor `op`
+    such as `F.relu` or `torch.cat`); `sources` name the rows that made its inputs (−1 − k:
+    the model's input k), so an input from a row other than the one before is a skip
+    connection."""
 
     index: int
-    call: Call
-    layer: Layer
+    call: Call | None  # the constructor call of a layer (None for ops and modules)
+    layer: Layer | None
     input_shape: Shape
-    effect: Effect
-    receptive_field: tuple[int, ...] | None  # cumulative, per tracked spatial axis
+    effect: Effect  # the row's own numbers (a module holding others: none of its own)
+    receptive_field: tuple[int, ...] | None  # cumulative, per tracked spatial axis (chains)
     jump: tuple[Fraction, ...] | None
-
-    @property
-    def kind(self) -> str:
-        return kind_of(self.layer)
+    name: str = ""  # dotted path (layer1.0.conv1), the op as written (F.relu), or the index
+    kind: str = ""  # Conv2d, BasicBlock, Sequential; for ops the torch function
+    role: Role = "layer"
+    depth: int = 1  # 1: called by the model's own forward
+    parent: int | None = None  # the module row it runs inside
+    inputs: tuple[Shape, ...] = ()
+    outputs: tuple[Shape, ...] = ()
+    sources: tuple[int, ...] = ()
+    line: int | None = None  # where it is called (the forward), or written (a chain)
+    repeat: bool = False  # a module called before: its params were counted there
+    params: int = 0  # counted on this row: 0 on a repeat call
+    buffers: int = 0
+    total_params: int = 0  # this row and every row inside it, each module once
+    total_macs: int = 0
 
     @property
     def output_shape(self) -> Shape:
         return self.effect.output_shape
 
-    def to_json(self) -> dict[str, object]:
+    @property
+    def text(self) -> str:
+        """The layer as written (chains) or as built (modules); the op or module otherwise."""
+        return self.call.text if self.call is not None else self.name
+
+    def to_json(self, *, tree: bool = False) -> dict[str, object]:
+        """The row as JSON; `tree` adds what a model's forward has and a chain does not
+        (role, parent, every input and output, sources, repeat, totals)."""
         e = self.effect
-        return {
+        data: dict[str, object] = {
             "index": self.index,
-            "layer": self.call.text,
+            "name": self.name,
+            "depth": self.depth,
+            "line": self.line,
+            "layer": self.text,
             "kind": self.kind,
             "input_shape": list(self.input_shape),
             "output_shape": list(e.output_shape),
-            "params": e.params,
-            "buffers": e.buffers,
+            "params": self.params,
+            "buffers": self.buffers,
             "macs": e.macs,
             "receptive_field": None if self.receptive_field is None else list(self.receptive_field),
             "jump": None if self.jump is None else [json_number(j) for j in self.jump],
             "warnings": list(e.warnings),
         }
+        if tree:
+            data.update(
+                role=self.role,
+                parent=self.parent,
+                inputs=[list(s) for s in self.inputs],
+                outputs=[list(s) for s in self.outputs],
+                sources=list(self.sources),
+                repeat=self.repeat,
+                total_params=self.total_params,
+                total_macs=self.total_macs,
+            )
+        return data
 
 
 @dataclass(frozen=True)
 class Network:
+    """A summarised model: its rows and totals.  `form` says how it was read: a `chain` of
+    layers, a `module` (nn.Module classes, forward followed), an `init block` (layers
+    assigned in __init__, in order) or `printed` (the text print(model) writes)."""
+
     input_shape: Shape
     layers: tuple[NetLayer, ...]
+    inputs: tuple[Shape, ...] = ()
+    outputs: tuple[Shape, ...] = ()
+    model: str | None = None  # the class or expression summarised (None: a chain)
+    form: Form = "chain"
+    model_params: int | None = None  # model.parameters(): every registered module, once
+    model_buffers: int | None = None
+    notes: tuple[str, ...] = ()  # how the text was read; branches that depend on the input
+    warnings: tuple[str, ...] = ()
+    complete: bool = True  # False: the forward failed after these rows
 
     @property
     def output_shape(self) -> Shape:
-        return self.layers[-1].output_shape if self.layers else self.input_shape
+        if self.outputs:
+            return self.outputs[0]
+        leaves = [layer for layer in self.layers if layer.depth == 1]
+        return leaves[-1].output_shape if leaves else self.input_shape
 
     @property
     def params(self) -> int:
-        """Parameters (all trainable in a freshly built module)."""
-        return sum(layer.effect.params for layer in self.layers)
+        """Parameters (all trainable in a freshly built module), each module once."""
+        if self.model_params is not None:
+            return self.model_params
+        return sum(layer.params for layer in self.layers)
 
     @property
     def buffers(self) -> int:
         """Non-trainable state: BatchNorm / InstanceNorm running statistics."""
-        return sum(layer.effect.buffers for layer in self.layers)
+        if self.model_buffers is not None:
+            return self.model_buffers
+        return sum(layer.buffers for layer in self.layers)
 
     @property
     def macs(self) -> int:
-        return sum(layer.effect.macs for layer in self.layers)
+        """Every call counts: a layer called twice does its work twice."""
+        return sum(layer.effect.macs for layer in self.layers if layer.role != "module")
 
     @property
     def activation_elements(self) -> int:
-        """Elements of every layer's output (the input excluded): what a forward pass keeping
-        its activations for backward holds."""
-        return sum(math.prod(layer.output_shape) for layer in self.layers)
+        """Elements of every layer's and op's output (the input excluded): what a forward pass
+        keeping its activations for backward holds."""
+        return sum(
+            sum(math.prod(shape) for shape in (layer.outputs or (layer.output_shape,)))
+            for layer in self.layers
+            if layer.role != "module"
+        )
 
     def activation_bytes(self, dtype: str) -> int:
         return self.activation_elements * DTYPE_BYTES[dtype]
 
+    def param_bytes(self, dtype: str) -> int:
+        """The parameters stored as `dtype`."""
+        return self.params * DTYPE_BYTES[dtype]
+
+    def input_bytes(self, dtype: str) -> int:
+        return sum(math.prod(s) for s in (self.inputs or (self.input_shape,))) * DTYPE_BYTES[dtype]
+
     def to_json(self, dtype: str = "float32") -> dict[str, object]:
-        return {
+        data: dict[str, object] = {
             "input_shape": list(self.input_shape),
             "output_shape": list(self.output_shape),
             "params": self.params,
@@ -118,8 +200,29 @@ class Network:
             "dtype": dtype,
             "activation_elements": self.activation_elements,
             "activation_bytes": self.activation_bytes(dtype),
-            "layers": [layer.to_json() for layer in self.layers],
+            "param_bytes": self.param_bytes(dtype),
+            "input_bytes": self.input_bytes(dtype),
+            "layers": [layer.to_json(tree=self.form != "chain") for layer in self.layers],
         }
+        if self.notes:
+            data["notes"] = list(self.notes)
+        if self.form != "chain":
+            data["model"] = self.model
+            data["form"] = self.form
+            data["inputs"] = [list(s) for s in self.inputs]
+            data["outputs"] = [list(s) for s in self.outputs]
+            data["notes"] = list(self.notes)
+            data["warnings"] = list(self.warnings)
+        return data
+
+
+class ForwardFailure(LayerError):
+    """The forward does not fit its input: the message, and the summary up to the failing
+    call (`partial`), which the CLI prints before the error."""
+
+    def __init__(self, message: str, partial: Network) -> None:
+        super().__init__(message)
+        self.partial = partial
 
 
 def _short(text: str, width: int = 60) -> str:
@@ -147,8 +250,10 @@ class _Tracker:
     """
 
     def __init__(self) -> None:
-        self.axes: list[tuple[Fraction, Fraction]] | None = None
+        # ints while the steps are whole (Fraction arithmetic costs ~20× an int's)
+        self.axes: list[tuple[Fraction | int, Fraction | int]] | None = None
         self.stopped = False
+        self.overflowed = False  # stopped past MAX_TRACKED
 
     def step(self, effect: Effect) -> None:
         if self.stopped:
@@ -161,26 +266,44 @@ class _Tracker:
                 self.axes = None
             return
         if self.axes is None:
-            self.axes = [(Fraction(1), Fraction(1))] * len(effect.window)
+            self.axes = [(1, 1)] * len(effect.window)
         if len(self.axes) != len(effect.window):
             self.stopped = True
             self.axes = None
             return
         self.axes = [
-            (r + (k - 1) * j, j * s)
+            (r + (k - 1) * j, j * (s.numerator if s.denominator == 1 else s))
             for (r, j), (k, s) in zip(self.axes, effect.window, strict=True)
         ]
+        if any(_beyond(r) or _beyond(j) for r, j in self.axes):
+            # no input has that many elements; and the digits would not even print
+            self.stopped = self.overflowed = True
+            self.axes = None
 
     def current(self) -> tuple[tuple[int, ...] | None, tuple[Fraction, ...] | None]:
         if self.axes is None:
             return None, None
-        return tuple(math.ceil(r) for r, _ in self.axes), tuple(j for _, j in self.axes)
+        return (
+            tuple(math.ceil(r) for r, _ in self.axes),
+            tuple(Fraction(j) for _, j in self.axes),
+        )
+
+
+def _beyond(value: Fraction | int) -> bool:
+    if isinstance(value, int):
+        return value >= MAX_TRACKED
+    return value.numerator >= MAX_TRACKED or value.denominator >= MAX_TRACKED
 
 
 def check_input(shape: Shape) -> None:
     if not shape or any(size < 0 for size in shape):
         raise InputError(
             f"input: sizes must be ≥ 0 and at least one given, got {shape_text(shape)}"
+        )
+    if 0 not in shape and math.prod(shape) > MAX_NUMEL:
+        raise InputError(
+            f"input: {shape_text(shape)} has {count_text(math.prod(shape))} elements; a "
+            "PyTorch tensor holds at most 2**63 − 1"
         )
 
 
@@ -189,6 +312,12 @@ def build(calls: list[Call], input_shape: Shape) -> Network:
     check_input(input_shape)
     if not calls:
         raise InputError("no layers given")
+    if len(input_shape) * len(calls) > MAX_AXIS_STEPS:
+        raise InputError(
+            f"input: a {len(input_shape):,}-D input through {len(calls):,} layers is "
+            f"{len(input_shape) * len(calls):,} axis-steps; at most {MAX_AXIS_STEPS:,} are "
+            "followed (input rank × layers)"
+        )
     shape = input_shape
     tracker = _Tracker()
     done: list[NetLayer] = []
@@ -200,20 +329,146 @@ def build(calls: list[Call], input_shape: Shape) -> Network:
         if done and done[-1].effect.returns_tuple:
             raise LayerError(
                 f"{_name(index, call)}: receives the (output, indices) tuple of "
-                f"{_name(index - 1, done[-1].call)}, which has return_indices=True"
+                f"{_name(index - 1, done[-1].call)}, which has return_indices=True"  # type: ignore[arg-type]
             )
         try:
+            layer = materialize(layer, shape)  # a Lazy layer becomes its class on this input
             effect = apply(layer, shape)
         except LayerError as exc:
-            source = _name(index - 1, done[-1].call) if done else "the network input"
+            source = _name(index - 1, done[-1].call) if done else "the network input"  # type: ignore[arg-type]
             raise LayerError(
                 f"{_name(index, call)}: {exc} (input {shape_text(shape)} from {source})"
             ) from None
         tracker.step(effect)
         receptive_field, jump = tracker.current()
-        done.append(NetLayer(index, call, layer, shape, effect, receptive_field, jump))
+        done.append(
+            NetLayer(
+                index,
+                call,
+                layer,
+                shape,
+                effect,
+                receptive_field,
+                jump,
+                name=str(index),
+                kind=kind_of(layer),
+                inputs=(shape,),
+                outputs=(effect.output_shape,),
+                sources=(index - 1,),
+                line=call.line,
+                params=effect.params,
+                buffers=effect.buffers,
+                total_params=effect.params,
+                total_macs=effect.macs,
+            )
+        )
         shape = effect.output_shape
-    return Network(input_shape, tuple(done))
+    notes: tuple[str, ...] = ()
+    if tracker.overflowed:
+        notes = ("the receptive field or jump passed 2**63 input elements: no longer tracked (—)",)
+    return Network(input_shape, tuple(done), inputs=(input_shape,), notes=notes)
+
+
+# --- a model's forward ------------------------------------------------------------------------
+
+
+def _rows(rows: list[Row]) -> tuple[NetLayer, ...]:
+    """The interpreter's rows as records, with each module's totals over the rows inside."""
+    totals_params = [row.params for row in rows]
+    totals_macs = [
+        0 if row.role == "module" or row.effect is None else row.effect.macs for row in rows
+    ]
+    for row in reversed(rows):
+        if row.parent is not None:
+            totals_params[row.parent] += totals_params[row.index]
+            totals_macs[row.parent] += totals_macs[row.index]
+    out = []
+    for row in rows:
+        outputs = row.outputs
+        effect = row.effect or Effect(outputs[0] if outputs else ())
+        if row.role == "module":
+            effect = Effect(outputs[0] if outputs else (), params=row.params, buffers=row.buffers)
+        out.append(
+            NetLayer(
+                row.index,
+                row.call if row.role == "layer" else None,
+                row.layer,
+                row.inputs[0] if row.inputs else (),
+                effect,
+                None,
+                None,
+                name=row.name,
+                kind=row.kind,
+                role=row.role,
+                depth=row.depth,
+                parent=row.parent,
+                inputs=row.inputs,
+                outputs=outputs,
+                sources=row.sources,
+                line=row.line,
+                repeat=row.repeat,
+                params=row.params,
+                buffers=row.buffers,
+                total_params=totals_params[row.index],
+                total_macs=totals_macs[row.index],
+            )
+        )
+    return tuple(out)
+
+
+def from_trace(traced: Traced) -> Network:
+    """A Network from one recorded forward."""
+    return Network(
+        traced.inputs[0] if traced.inputs else (),
+        _rows(traced.rows),
+        inputs=traced.inputs,
+        outputs=traced.outputs,
+        model=traced.model,
+        form=traced.form,  # type: ignore[arg-type]
+        model_params=traced.params,
+        model_buffers=traced.buffers,
+        notes=tuple(traced.notes),
+        warnings=tuple(traced.warnings),
+    )
+
+
+def trace(
+    source: str,
+    inputs: Sequence[Shape],
+    *,
+    model: str | None = None,
+    printed: bool | None = None,
+) -> Network:
+    """Read a model's source (nn.Module classes, an __init__ block, or print(model) text) and
+    follow its forward on `inputs`; ForwardFailure carries the rows before a failing call."""
+    from convcalc import interpreter
+    from convcalc.interpreter import printed as printed_text
+
+    for shape in inputs:
+        check_input(shape)
+        if len(shape) > interpreter.bounds.MAX_RANK:
+            raise InputError(
+                f"input: {len(shape):,} axes; convcalc follows tensors of at most "
+                f"{interpreter.bounds.MAX_RANK} in a model's forward"
+            )
+    if not inputs:
+        raise MissingInputShape("input_shape: needed (or a '# input 1, 3, 224, 224' line)")
+    try:
+        if printed or (printed is None and model is None and printed_text.looks_printed(source)):
+            traced = printed_text.trace_printed(source, list(inputs))
+        else:
+            traced = interpreter.trace_model(source, list(inputs), model=model)
+    except interpreter.ForwardError as exc:
+        partial = Network(
+            tuple(inputs[0]),
+            _rows(exc.rows),
+            inputs=tuple(tuple(s) for s in inputs),
+            model=model,
+            form="module",
+            complete=False,
+        )
+        raise ForwardFailure(str(exc), partial) from None
+    return from_trace(traced)
 
 
 class MissingInputShape(InputError):
@@ -223,42 +478,86 @@ class MissingInputShape(InputError):
 def summarize(
     model: str | Sequence[str] | os.PathLike[str],
     input_shape: Sequence[int] | None = None,
+    *,
+    inputs: Sequence[Sequence[int]] | None = None,
+    model_expression: str | None = None,
 ) -> Network:
-    """A chain of PyTorch layers summarised as `convcalc net` does it, without PyTorch.
+    """A PyTorch model summarised as `convcalc net` does it, without PyTorch.
 
     `model` is
-    - a str: a model's source, as in a model.py file: one `nn.Sequential(...)` (bare or
-      assigned to a name) or layer calls one per line; comments, a docstring and `import`
-      lines may be there, and a `# input 1, 3, 224, 224` line gives the input shape;
+    - a str: a model's source, as in a model.py file: nn.Module classes (the last one is built
+      with its defaults, or give `model_expression`, e.g. "ResNet(BasicBlock, [2, 2, 2, 2])"),
+      one `nn.Sequential(...)` or layer calls one per line, an indented block copied out of
+      __init__, or the text print(model) writes; a `# input 1, 3, 224, 224` line gives the
+      input shape (one line per input);
     - a sequence of str: layer expressions as `convcalc net` takes them, each a call, an
-      `nn.Sequential(...)` or calls separated by commas;
+      `nn.Sequential(...)` or calls separated by commas (or one whole source, as above);
     - a path: a .py, .json, .toml or .yaml model file.
 
-    `input_shape` wins over a declared one.  Nothing is run: the text is parsed with `ast`.
-    Refusals raise ConvcalcError with the message the CLI prints (MissingInputShape where
-    there is no shape at all).
+    `input_shape` (or `inputs`, one shape per input of the forward) wins over a declared one.
+    Nothing is run: the text is parsed with `ast` and interpreted by convcalc.  Refusals raise
+    ConvcalcError with the message the CLI prints (MissingInputShape where there is no shape
+    at all; ForwardFailure, with the rows before it, where the forward does not fit).
 
     >>> net = summarize("nn.Sequential(nn.Conv2d(3, 8, 3), nn.ReLU())", (1, 3, 32, 32))
     >>> net.output_shape, net.params, net.layers[0].receptive_field
     ((1, 8, 30, 30), 224, (3, 3))
     """
-    declared: Shape | None = None
+    shapes: list[Shape] | None = None
+    if inputs is not None:
+        shapes = [tuple(s) for s in inputs]
+    elif input_shape is not None:
+        shapes = [tuple(input_shape)]
+    for shape in shapes or []:
+        if not all(is_int(size) for size in shape):
+            raise InputError(f"input_shape: sizes must be ints, got {shape}")
+    source: str | None = None
+    calls: list[Call] | None = None
+    declared: list[Shape] = []
     if isinstance(model, os.PathLike):
-        calls, declared = read_model(os.fspath(model))
+        path = os.fspath(model)
+        text = read_source(path)
+        suffix = Path(path).suffix.lower()
+        if suffix not in (".py", *STRUCTURED):
+            raise InputError(
+                f"file: {path}: expected a .py, .json, .toml or .yaml file, got {suffix or 'none'}"
+            )
+        if suffix == ".py":
+            source = text
+        else:
+            calls, declared_shape = _structured_layers(_load_structured(text, suffix, path))
+            declared = [declared_shape] if declared_shape is not None else []
     elif isinstance(model, str):
-        calls, declared = parse_module(model), _input_comment(model)
+        source = model
     else:
-        calls = calls_from_expressions(list(model))
-    if input_shape is None:
-        if declared is None:
+        texts = list(model)
+        try:
+            calls = calls_from_expressions(texts)
+        except ExpressionError:
+            if len(texts) != 1 or "\n" not in texts[0].strip():
+                raise
+            source = texts[0]
+    legacy: ExpressionError | None = None
+    if source is not None:
+        declared = _input_comments(source)
+        if model_expression is None:
+            try:
+                calls = parse_module(source)
+            except ExpressionError as exc:
+                calls, legacy = None, exc
+    if calls is not None and model_expression is None:
+        given = shapes or declared
+        if not given:
             raise MissingInputShape(
                 "input_shape: needed (or a '# input 1, 3, 224, 224' line in the source)"
             )
-        input_shape = declared
-    shape = tuple(input_shape)
-    if not all(is_int(size) for size in shape):
-        raise InputError(f"input_shape: sizes must be ints, got {shape}")
-    return build(calls, shape)
+        if len(given) > 1:
+            raise InputError(f"input: a chain of layers takes one input, got {len(given)}")
+        return build(calls, tuple(given[0]))
+    assert source is not None
+    if legacy is not None and "more than" in str(legacy):
+        raise legacy  # a bound of the chain reader (layers, characters) holds for both
+    return trace(source, shapes or declared, model=model_expression)
 
 
 # --- reading a model --------------------------------------------------------------------------
@@ -328,27 +627,20 @@ def parse_shape_text(text: str, where: str) -> Shape:
     return tuple(int(p) for p in parts)
 
 
-def _input_comment(source: str) -> Shape | None:
-    """The first `# input <shape>` comment line of a .py model file, if any."""
+def _input_comments(source: str) -> list[Shape]:
+    """The `# input <shape>` comment lines of a .py model file: one per input of the forward."""
+    shapes = []
     for line in source.splitlines():
         match = _INPUT_LINE.match(line)
         if match:
-            return parse_shape_text(match.group(1), "# input line")
-    return None
+            shapes.append(parse_shape_text(match.group(1), "# input line"))
+    return shapes
 
 
-def read_model(path: str) -> tuple[list[Call], Shape | None]:
-    """The layers of a model file and the input shape it declares, if any."""
-    source = read_source(path)  # first: a device or FIFO is refused for what it is
-    suffix = Path(path).suffix.lower()
-    if suffix not in (".py", *STRUCTURED):
-        raise InputError(
-            f"file: {path}: expected a .py, .json, .toml or .yaml file, got {suffix or 'none'}"
-        )
-    if suffix == ".py":
-        return parse_module(source), _input_comment(source)
-    data = _load_structured(source, suffix, path)
-    return _structured_layers(data)
+def _input_comment(source: str) -> Shape | None:
+    """The first `# input <shape>` comment line, if any."""
+    shapes = _input_comments(source)
+    return shapes[0] if shapes else None
 
 
 def _load_structured(source: str, suffix: str, path: str) -> Any:
@@ -363,6 +655,7 @@ def _load_structured(source: str, suffix: str, path: str) -> Any:
             yaml = importlib.import_module("yaml")  # PyYAML: optional, untyped
         except ImportError:
             raise InputError("file: reading YAML needs PyYAML (pip install pyyaml)") from None
+        _check_yaml_size(yaml.compose(source, Loader=yaml.SafeLoader), path)
         return yaml.safe_load(source)
     except InputError:
         raise
@@ -371,6 +664,34 @@ def _load_structured(source: str, suffix: str, path: str) -> Any:
     except Exception as exc:  # json, tomllib and yaml each have their own error class
         first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise InputError(f"file: {path} is not valid {suffix[1:].upper()}: {first}") from None
+
+
+def _check_yaml_size(root: Any, path: str) -> None:
+    """Refuse a YAML file whose aliases expand to more than MAX_YAML_NODES values (a few
+    kilobytes of `&a [*b, *b, ...]` can stand for billions), counting each shared node once
+    per reference without expanding it."""
+    sizes: dict[int, int] = {}
+
+    def size(node: Any) -> int:
+        known = sizes.get(id(node))
+        if known is not None:
+            return known
+        sizes[id(node)] = 1  # a node reached again while counting it: a cycle, counted once
+        value = node.value
+        total = 1
+        if isinstance(value, list):
+            for item in value:
+                total += sum(size(part) for part in item) if isinstance(item, tuple) else size(item)
+                if total > MAX_YAML_NODES:
+                    break
+        sizes[id(node)] = total
+        return total
+
+    if root is not None and size(root) > MAX_YAML_NODES:
+        raise InputError(
+            f"file: {path} expands to more than {MAX_YAML_NODES:,} values (YAML aliases); "
+            "a list of layers never needs that many"
+        )
 
 
 def _structured_layers(data: Any) -> tuple[list[Call], Shape | None]:

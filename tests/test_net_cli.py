@@ -222,11 +222,16 @@ def test_input_option_overrides_the_file_comment(cli, tmp_path) -> None:
             1,
             ["layer 0 BatchNorm2d(3)", "expects 3 channels", "(1, 4, 8, 8)", "the network input"],
         ),
-        # unknown layer: named, and the supported ones listed
+        # unknown layer: named, with the closest names convcalc knows (not all 112)
         (
-            ["-i", "1,3,8,8", "nn.Conv2d(3, 3, 1)", "nn.SELU()"],
+            ["-i", "1,3,8,8", "nn.Conv2d(3, 3, 1)", "nn.Selu()"],
             1,
-            ["layer 1 nn.SELU()", "unknown layer 'SELU'", "Conv2d", "LPPool2d", "PixelShuffle"],
+            ["layer 1 nn.Selu()", "unknown layer 'Selu'; did you mean SELU or"],
+        ),
+        (
+            ["-i", "1,3,8,8", "nn.Frobnicate2d(3)"],
+            1,
+            ["unknown layer 'Frobnicate2d' (convcalc knows 112 torch.nn layers"],
         ),
         # wrong arguments, as PyTorch's constructors refuse them
         (["-i", "1,8", "GroupNorm(3, 8)"], 1, ["divisible by num_groups (3)"]),

@@ -42,7 +42,8 @@ def hostile_expressions(marker: Path) -> list[tuple[str, str]]:
         ("Linear(10 ** 100, 1)", "the operator Pow"),
         ("Linear(99999999999 * 99999999999, 1)", "integer too large"),
         ("Conv2d(3, 8, 3) if True else ReLU()", "IfExp"),
-        ("ReLU()\nimport os", "invalid syntax"),
+        # pasted source: the import line is never run, os.system is not a layer
+        (f"ReLU()\nimport os\nos.system('touch {marker}')", "unknown layer 'system'"),
         ("Upsample(scale_factor=(x := 2))", "NamedExpr"),
         ("x" * (MAX_SOURCE + 1), "characters"),
     ]
@@ -57,12 +58,14 @@ def test_hostile_expressions_are_refused_and_never_run(cli, tmp_path: Path) -> N
 
 HOSTILE_FILES = [
     ("model.py", "import os\nos.system('touch {marker}')\n", "unknown layer 'system'"),
-    ("model.py", "def f():\n    pass\n", "a FunctionDef statement at line 1"),
-    ("model.py", "x = y = Conv2d(3, 8, 3)\n", "an Assign statement"),
-    ("model.py", "ReLU()\nclass A: pass\n", "a ClassDef statement at line 2"),
+    # Python the interpreter follows, but no model in it
+    ("model.py", "def f():\n    pass\n", "defines no nn.Module class and builds no module"),
+    ("model.py", "ReLU()\nclass A: pass\n", "defines no nn.Module class"),
+    # a module, but not one that takes this input (the last module built is the model)
+    ("model.py", "x = y = Conv2d(3, 8, 3)\n", "expects a 3-D .* input, got 2-D \\(1, 8\\)"),
     ("model.py", "nn.Sequential(ReLU(), exec('1'))\n", "unknown layer 'exec'"),
-    ("model.py", "nn.Sequential(ReLU(), print)\n", "the name 'print' where a layer call belongs"),
-    ("model.py", "Conv2d(3, 8, 3, bias=__import__('os'))\n", "a call at line 1"),
+    ("model.py", "nn.Sequential(ReLU(), print)\n", "line 1, column 1: .*not a Module subclass"),
+    ("model.py", "Conv2d(3, 8, 3, bias=__import__('os'))\n", "column 22: __import__\\(\\) is not"),
     ("model.json", '[{"type": "__import__(\'os\')"}]', "'type' must be a class name"),
     ("model.json", '[{"type": "Conv2d", "in_channels": {"$eval": 1}}]', "only numbers"),
     ("model.json", '[{"type": "Conv2d", "__class__": 1}]', "unknown layer|unexpected argument"),
@@ -202,3 +205,178 @@ def test_bias_none_means_no_bias_as_in_torch(cli) -> None:
     result = cli("net", "-i", "1,3", "Linear(3, 4, bias=None)", "--json")
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["params"] == 12
+
+
+# --- model files read by the interpreter: every refusal one line, at once, nothing run --------
+
+_MODEL = (
+    "import torch.nn as nn\n"
+    "class M(nn.Module):\n"
+    "    def __init__(self):\n"
+    "        super().__init__()\n"
+    "        self.fc = nn.Linear(8, 2)\n"
+    "    def forward(self, x):\n"
+    "        return self.fc(x)\n"
+)
+# (code appended to a valid model file, a fragment of the refusal); each must take < 1 s
+HOSTILE_CODE = [
+    ("x = [0] * 10**10", "line 8, column 5: a container or string of 10,000,000,000 elements"),
+    ("x = 'a' * 10**10", "line 8, column 5: a container or string of 10,000,000,000"),
+    ("x = 2 ** 10**10", "line 8, column 5: an integer of about 10,000,000,001 bits"),
+    ("x = 1 << 10**9", "an integer of about 1,000,000,001 bits"),
+    ("x = 2.0 ** 10**10", "OverflowError"),
+    ("x = [i for i in range(10**7)]", "line 8, column 5: more than 100,000 steps"),
+    ("x = {i: i for i in range(10**7)}", "more than 100,000 steps"),
+    ("x = list(range(10**7))", "a container or string of 10,000,000 elements"),
+    ("while True:\n    pass", "more than 100,000 steps"),
+    ("def f(n):\n    return f(n + 1)\nf(0)", "calls nested more than 100 deep (recursion)"),
+    ("f = lambda: f()\nf()", "calls nested more than 100 deep"),
+    ("class A:\n    def __init__(self):\n        self.a = A()\nA()", "nested more than 100"),
+    ("a = []\nfor i in range(1000):\n    a.append([0] * 99999)", "container elements made in all"),
+    ("a = []\nfor i in range(20000):\n    a = [a]\nb = str(a)", "nested too deeply"),
+    ("x = ','.join(['a' * 50000] * 50000)", "a container or string of 2,500,050,000"),
+    ("x = f'{1:>100000000}'", "a format width of 100000000"),
+    ("x = '{:>100000000}'.format(1)", "a format width of 100000000"),
+    ("x = '%100000000d' % 1", "a format width of 100000000"),
+    ("x = (1).__class__", "the attribute '__class__' is not available"),
+    ("x = nn.Module.__subclasses__()", "the attribute '__subclasses__' is not available"),
+    ("def f():\n    pass\nx = f.__globals__", "the attribute '__globals__' is not available"),
+    ("x = nn._reduction", "the attribute '_reduction' is not available"),
+    ("x = getattr(nn, 'Linear')", "getattr() is not allowed"),
+    ("x = open('{marker}', 'w')", "open() is not allowed"),
+    ("eval(\"open('{marker}', 'w')\")", "eval() is not allowed"),
+    ("exec(\"open('{marker}', 'w')\")", "exec() is not allowed"),
+    ("__import__('os').system('touch {marker}')", "__import__() is not allowed"),
+    (
+        "import os\nos.system('touch {marker}')",
+        "'os' comes from 'os', which convcalc does not read",
+    ),
+    ("from pathlib import Path\nPath('{marker}').touch()", "'Path' comes from 'pathlib'"),
+    ("import subprocess as sp\nsp.run(['touch', '{marker}'])", "'sp' comes from 'subprocess'"),
+    ("x = globals()", "globals() is not allowed"),
+    ("x = type(nn)", "type() is not allowed"),
+    ("x = " + "(" * 150 + "1" + ")" * 150 + " + [] * 10**9", "TypeError"),
+    ("x = " + "-" * 100_000 + "1", "cannot be read"),
+    ("x = " + "not " * 5000 + "1", "cannot be read"),
+    ("x = 1" + " + 1" * 200_000, "cannot be read"),
+]
+
+
+@pytest.mark.parametrize(("code", "needle"), HOSTILE_CODE)
+def test_hostile_model_code_is_refused_at_once(cli, tmp_path: Path, code: str, needle: str) -> None:
+    import time
+
+    marker = tmp_path / "ran"
+    path = tmp_path / "model.py"
+    path.write_text(_MODEL + code.replace("{marker}", str(marker)) + "\n", encoding="utf-8")
+    before = sorted(tmp_path.iterdir())
+    start = time.perf_counter()
+    result = cli("net", "-i", "1,8", "--file", str(path))
+    elapsed = time.perf_counter() - start
+    assert_clean_error(result, 1, needle, one_line=True)
+    assert elapsed < 1.0, f"{elapsed:.2f} s"
+    assert not marker.exists()
+    assert sorted(tmp_path.iterdir()) == before  # nothing created on disk
+
+
+def test_a_forward_that_loops_forever_is_stopped(cli, tmp_path: Path) -> None:
+    path = tmp_path / "model.py"
+    source = _MODEL.replace(
+        "        return self.fc(x)\n", "        while True:\n            x = self.fc(x)\n"
+    )
+    path.write_text(source.replace("nn.Linear(8, 2)", "nn.Linear(8, 8)"), encoding="utf-8")
+    result = cli("net", "-i", "1,8", "--file", str(path), "--json")
+    assert_clean_error(result, 1, one_line=True)
+    assert "more than" in result.stderr
+
+
+def test_deep_nesting_of_modules_is_refused(cli, tmp_path: Path) -> None:
+    # a Sequential nested 200 deep: torch would run it; convcalc stops at its call depth
+    path = tmp_path / "model.py"
+    path.write_text(
+        "import torch.nn as nn\nm = nn.ReLU()\nfor _ in range(200):\n    m = nn.Sequential(m)\n",
+        encoding="utf-8",
+    )
+    result = cli("net", "-i", "1,8", "--file", str(path))
+    # the rows before the refusal are printed, as for any forward that stops
+    assert result.exit_code == 1
+    assert result.stderr.count("\n") == 1
+    assert "more than 100 deep" in result.stderr
+    assert "Traceback" not in result.output
+
+
+# --- issue 17: every answer printable, every refusal before the work --------------------------
+
+
+def test_a_jump_too_long_to_print_stops_being_tracked(cli, tmp_path: Path) -> None:
+    # 10,000 × stride 3: the jump would be 3**10,000 (4,772 digits, more than Python prints)
+    path = tmp_path / "m.py"
+    path.write_text("MaxPool1d(1, stride=3)\n" * 10_000, encoding="utf-8")
+    result = cli("net", "-i", "1,1,1", "-f", str(path), "--json")
+    assert result.exit_code == 0, result.output
+    assert "no longer tracked" in result.stdout
+    data = json.loads(result.stdout)
+    table = cli("net", "-i", "1,1,1", *["MaxPool1d(1, stride=3)"] * 50)
+    assert table.exit_code == 0, table.output
+    assert "note: the receptive field or jump passed 2**63" in table.stdout
+    # 3**39 < 2**63 ≤ 3**40: layer 39 is the first whose jump is not tracked
+    assert data["layers"][38]["jump"] == [3**39]
+    assert data["layers"][39]["jump"] is None
+
+
+def test_a_huge_stride_chain_prints(cli) -> None:
+    layers = ["Conv1d(1, 1, 1, stride=9223372036854775807)"] * 230
+    result = cli("net", "-i", "1,1,1", *layers)
+    assert result.exit_code == 0, result.output
+    assert "(1, 1, 1)" in result.stdout
+
+
+def test_an_input_no_tensor_can_hold_is_refused(cli) -> None:
+    shape = ",".join(["9223372036854775807"] * 17)
+    for extra in ((), ("--json",)):
+        result = cli("net", "-i", shape, "ReLU()", *extra)
+        assert_clean_error(result, 1, "a PyTorch tensor holds at most 2**63 − 1", one_line=True)
+
+
+def test_memory_lines_never_overflow_a_float(cli) -> None:
+    # 2**62 elements in, ×2**62 bytes per float64 element: integer arithmetic all the way
+    result = cli("net", "-i", f"{2**31},{2**31}", "ReLU()", "--dtype", "float64")
+    assert result.exit_code == 0, result.output
+    assert "36,893,488,147,419,103,232 bytes" in result.stdout
+
+
+def test_input_rank_times_layers_is_bounded(cli) -> None:
+    import time
+
+    start = time.perf_counter()
+    result = cli("net", "-i", ",".join(["1"] * 60_000), *["ReLU()"] * 1_000)
+    assert_clean_error(result, 1, "60,000,000 axis-steps; at most 1,000,000", one_line=True)
+    assert time.perf_counter() - start < 1.0
+
+
+def test_yaml_alias_bomb_is_refused_at_once(cli, tmp_path: Path) -> None:
+    import time
+
+    lines = ["a0: &a0 [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]"]
+    for level in range(1, 4):
+        refs = ", ".join([f"*a{level - 1}"] * 1000)
+        lines.append(f"a{level}: &a{level} [{refs}]")
+    lines.append("layers: [{type: Linear, args: *a3}]")
+    path = tmp_path / "bomb.yaml"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    start = time.perf_counter()
+    result = cli("net", "-i", "1,8", "-f", str(path))
+    assert_clean_error(result, 1, "expands to more than 100,000 values", one_line=True)
+    assert time.perf_counter() - start < 1.0
+
+
+def test_an_input_of_more_than_64_axes_is_refused_by_the_interpreter(cli, tmp_path) -> None:
+    path = tmp_path / "m.py"
+    path.write_text(
+        "import torch.nn as nn\nclass M(nn.Module):\n    def forward(self, x):\n"
+        "        return x.flatten()\n",
+        encoding="utf-8",
+    )
+    result = cli("net", "-i", ",".join(["1"] * 65), "-f", str(path))
+    assert result.exit_code == 1
+    assert "at most 64" in result.stderr

@@ -10,25 +10,40 @@ LayerError where PyTorch raises.
 from __future__ import annotations
 
 from convcalc.layers.base import Effect, Module, effect_of
+from convcalc.layers.lazy import LAZY, Lazy
 from convcalc.layers.registry import (
     MODULES,
     SUPPORTED,
     Layer,
     apply,
+    buffer_shapes,
+    build_layer,
     kind_of,
     layer_from_call,
+    materialize,
+    parameter_shapes,
     signature,
+    state_counts,
+    unknown_layer,
 )
 
 __all__ = [
+    "LAZY",
     "MODULES",
     "SUPPORTED",
     "Effect",
     "Layer",
+    "Lazy",
     "Module",
     "apply",
+    "buffer_shapes",
+    "build_layer",
     "effect_of",
     "kind_of",
     "layer_from_call",
+    "materialize",
+    "parameter_shapes",
     "signature",
+    "state_counts",
+    "unknown_layer",
 ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pydantic import model_validator
 
-from convcalc.arguments import Flag, Int, OptionalInt, Real, Str, refuse
+from convcalc.arguments import Flag, Int, OptionalInt, OptionalReal, Real, Str, refuse
 from convcalc.errors import LayerError
 from convcalc.layers.base import Effect, Module, Pointwise, Shape, wrap_dim
 from convcalc.notation import shape_text
@@ -88,6 +88,9 @@ class PReLU(Module):
             raise refuse("num_parameters", f"must be ≥ 0, got {self.num_parameters}")
         return self
 
+    def parameter_shapes(self) -> dict[str, Shape]:
+        return {"weight": (self.num_parameters,)}
+
     def apply(self, shape: Shape) -> Effect:
         # the channel axis is 1 whatever the rank; below 2-D there is one channel
         channels = shape[1] if len(shape) >= 2 else 1
@@ -122,3 +125,130 @@ class Softmax(Module):
 
 class LogSoftmax(Softmax):
     torch_class = "LogSoftmax"
+
+
+class SELU(ReLU):
+    torch_class = "SELU"
+
+
+class Hardtanh(Pointwise):
+    torch_class = "Hardtanh"
+    positional = ("min_val", "max_val", "inplace", "min_value", "max_value")
+    min_val: Real = -1.0
+    max_val: Real = 1.0
+    inplace: Flag = False
+    # deprecated spellings: when given, they replace min_val / max_val
+    min_value: OptionalReal = None
+    max_value: OptionalReal = None
+
+    @model_validator(mode="after")
+    def _check(self) -> Hardtanh:
+        low = self.min_val if self.min_value is None else self.min_value
+        high = self.max_val if self.max_value is None else self.max_value
+        if not high > low:
+            raise refuse("max_val", f"max_val ({high}) must be greater than min_val ({low})")
+        return self
+
+
+class CELU(Pointwise):
+    torch_class = "CELU"
+    positional = ("alpha", "inplace")
+    alpha: Real = 1.0
+    inplace: Flag = False
+
+    def apply(self, shape: Shape) -> Effect:
+        if self.alpha == 0:  # F.celu divides by alpha
+            raise LayerError("alpha: cannot be 0 for CELU")
+        return Effect(shape)
+
+
+class Softplus(Pointwise):
+    torch_class = "Softplus"
+    positional = ("beta", "threshold")
+    beta: Real = 1.0
+    threshold: Real = 20.0
+
+
+class RReLU(Pointwise):
+    torch_class = "RReLU"
+    positional = ("lower", "upper", "inplace")
+    lower: Real = 1 / 8
+    upper: Real = 1 / 3
+    inplace: Flag = False
+
+    def apply(self, shape: Shape) -> Effect:
+        if self.lower > self.upper:  # checked by F.rrelu in forward, not by the constructor
+            raise LayerError(
+                f"lower: the lower bound {self.lower} should be less than or equal to the "
+                f"upper bound {self.upper}"
+            )
+        return Effect(shape)
+
+
+class Threshold(Pointwise):
+    torch_class = "Threshold"
+    positional = ("threshold", "value", "inplace")
+    threshold: Real
+    value: Real
+    inplace: Flag = False
+
+
+class Hardshrink(Pointwise):
+    torch_class = "Hardshrink"
+    positional = ("lambd",)
+    lambd: Real = 0.5
+
+
+class Softshrink(Hardshrink):
+    torch_class = "Softshrink"
+
+    def apply(self, shape: Shape) -> Effect:
+        if self.lambd < 0:
+            raise LayerError(f"lambd: must be ≥ 0 for Softshrink, got {self.lambd}")
+        return Effect(shape)
+
+
+class LogSigmoid(Sigmoid):
+    torch_class = "LogSigmoid"
+
+
+class Softsign(Sigmoid):
+    torch_class = "Softsign"
+
+
+class Tanhshrink(Sigmoid):
+    torch_class = "Tanhshrink"
+
+
+class Softmin(Softmax):
+    torch_class = "Softmin"
+
+
+class Softmax2d(Sigmoid):
+    torch_class = "Softmax2d"
+
+    def apply(self, shape: Shape) -> Effect:
+        if len(shape) not in (3, 4):
+            raise LayerError(
+                f"input: Softmax2d expects a 3-D or 4-D input, got {len(shape)}-D "
+                f"{shape_text(shape)}"
+            )
+        return Effect(shape)
+
+
+class GLU(Module):
+    torch_class = "GLU"
+    positional = ("dim",)
+    dim: Int = -1
+
+    def apply(self, shape: Shape) -> Effect:
+        if not shape:
+            raise LayerError("input: GLU does not support a 0-D input (halving needs a size)")
+        dim = wrap_dim("dim", self.dim, len(shape))
+        if shape[dim] % 2:
+            raise LayerError(
+                f"dim: halving dimension must be even, but dimension {dim} of "
+                f"{shape_text(shape)} is size {shape[dim]}"
+            )
+        out = (*shape[:dim], shape[dim] // 2, *shape[dim + 1 :])
+        return Effect(out, kept=len(shape) - 1 - dim)

@@ -55,6 +55,14 @@ class Module(Arguments):
     def apply(self, shape: Shape) -> Effect:
         raise NotImplementedError  # pragma: no cover
 
+    def parameter_shapes(self) -> dict[str, Shape]:
+        """The parameters the constructor creates, by PyTorch's name, known without input."""
+        return {}
+
+    def buffer_shapes(self) -> dict[str, Shape]:
+        """The buffers the constructor registers (running statistics)."""
+        return {}
+
 
 class Pointwise(Module):
     """A module that keeps the shape: activations, dropout."""

@@ -51,3 +51,13 @@ class ChannelDropout(Dropout):
                 "this in training mode"
             )
         return Effect(shape, warnings=tuple(warnings))
+
+
+class AlphaDropout(Dropout):
+    """AlphaDropout and FeatureAlphaDropout: in eval mode the identity, on any shape."""
+
+    torch_class = "AlphaDropout"
+
+
+class FeatureAlphaDropout(Dropout):
+    torch_class = "FeatureAlphaDropout"

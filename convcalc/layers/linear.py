@@ -28,6 +28,10 @@ class Linear(Module):
                 raise refuse(name, f"must be ≥ 0, got {getattr(self, name)}")
         return self
 
+    def parameter_shapes(self) -> dict[str, Shape]:
+        weight = {"weight": (self.out_features, self.in_features)}
+        return weight | ({"bias": (self.out_features,)} if self.bias else {})
+
     def apply(self, shape: Shape) -> Effect:
         if not shape:
             raise LayerError("input: Linear needs at least a 1-D input, got a 0-D one")

@@ -8,17 +8,18 @@ eps = 0) are warnings: a summary describes the model, and in eval mode PyTorch r
 from __future__ import annotations
 
 import math
+from typing import ClassVar
 
 from pydantic import model_validator
 
-from convcalc.arguments import Flag, Int, OptionalReal, Real, Size, refuse
+from convcalc.arguments import Flag, Int, OptionalReal, Real, Size, Str, refuse
 from convcalc.errors import LayerError
 from convcalc.layers.base import Effect, Module, Shape, check_rank
 from convcalc.notation import shape_text
 
 
 class _Norm(Module):
-    positional = (
+    positional: ClassVar[tuple[str, ...]] = (
         "num_features",
         "eps",
         "momentum",
@@ -28,7 +29,7 @@ class _Norm(Module):
         "dtype",
     )
     keyword_only = ("bias",)
-    dimensioned = (1, 2, 3)
+    dimensioned: ClassVar[tuple[int, ...]] = (1, 2, 3)
 
     num_features: Int
     eps: Real = 1e-5
@@ -49,13 +50,28 @@ class _Norm(Module):
         buffers = 2 * n + 1 if self.track_running_stats else 0
         return params, buffers
 
+    def parameter_shapes(self) -> dict[str, Shape]:
+        if not self.affine:
+            return {}
+        n: Shape = (self.num_features,)
+        return {"weight": n} | ({"bias": n} if self.bias else {})
+
+    def buffer_shapes(self) -> dict[str, Shape]:
+        if not self.track_running_stats:
+            return {}
+        n: Shape = (self.num_features,)
+        return {"running_mean": n, "running_var": n, "num_batches_tracked": ()}
+
 
 class BatchNorm(_Norm):
     torch_class = "BatchNorm"
 
-    def apply(self, shape: Shape) -> Effect:
+    def _check_rank(self, shape: Shape) -> None:
         assert self.dims is not None
         check_rank(self.torch_name, shape, (2, 3) if self.dims == 1 else (self.dims + 2,))
+
+    def apply(self, shape: Shape) -> Effect:
+        self._check_rank(shape)
         channels = shape[1]
         if (self.affine or self.track_running_stats) and channels != self.num_features:
             raise LayerError(
@@ -82,6 +98,32 @@ class BatchNorm(_Norm):
             )
         params, buffers = self._counts()
         return Effect(shape, params=params, buffers=buffers, warnings=tuple(warnings))
+
+
+class SyncBatchNorm(BatchNorm):
+    """BatchNorm over any input of 2 or more dimensions (it syncs statistics across processes
+    in training; in eval mode it is F.batch_norm)."""
+
+    torch_class = "SyncBatchNorm"
+    dimensioned: ClassVar[tuple[int, ...]] = ()
+    positional: ClassVar[tuple[str, ...]] = (
+        "num_features",
+        "eps",
+        "momentum",
+        "affine",
+        "track_running_stats",
+        "process_group",
+        "device",
+        "dtype",
+    )
+    process_group: Str | None = None  # a process group object in real code; shapes ignore it
+
+    def _check_rank(self, shape: Shape) -> None:
+        if len(shape) < 2:
+            raise LayerError(
+                f"input: SyncBatchNorm expects at least a 2-D input, got {len(shape)}-D "
+                f"{shape_text(shape)}"
+            )
 
 
 class InstanceNorm(_Norm):
@@ -138,6 +180,12 @@ class GroupNorm(Module):
             )
         return self
 
+    def parameter_shapes(self) -> dict[str, Shape]:
+        if not self.affine:
+            return {}
+        n: Shape = (self.num_channels,)
+        return {"weight": n} | ({"bias": n} if self.bias else {})
+
     def apply(self, shape: Shape) -> Effect:
         if len(shape) < 2:
             raise LayerError(
@@ -184,6 +232,12 @@ class LayerNorm(Module):
             raise refuse("normalized_shape", f"sizes must be ≥ 0, got {self.normalized_shape}")
         return self
 
+    def parameter_shapes(self) -> dict[str, Shape]:
+        if not self.elementwise_affine:
+            return {}
+        ns = self.dims_shape
+        return {"weight": ns} | ({"bias": ns} if self.bias else {})
+
     def apply(self, shape: Shape) -> Effect:
         ns = self.dims_shape
         if not ns:
@@ -214,4 +268,51 @@ class LocalResponseNorm(Module):
             )
         if math.prod(shape) and self.size < 1:
             raise LayerError(f"size: must be ≥ 1, got {self.size}")
+        return Effect(shape)
+
+
+class RMSNorm(Module):
+    torch_class = "RMSNorm"
+    positional = ("normalized_shape", "eps", "elementwise_affine", "device", "dtype")
+    normalized_shape: Size
+    eps: OptionalReal = None
+    elementwise_affine: Flag = True
+
+    @property
+    def dims_shape(self) -> Shape:
+        ns = self.normalized_shape
+        return (ns,) if isinstance(ns, int) else ns
+
+    @model_validator(mode="after")
+    def _check(self) -> RMSNorm:
+        if any(n < 0 for n in self.dims_shape) and self.elementwise_affine:
+            raise refuse("normalized_shape", f"sizes must be ≥ 0, got {self.normalized_shape}")
+        return self
+
+    def parameter_shapes(self) -> dict[str, Shape]:
+        return {"weight": self.dims_shape} if self.elementwise_affine else {}
+
+    def apply(self, shape: Shape) -> Effect:
+        ns = self.dims_shape
+        if len(shape) < len(ns) or shape[len(shape) - len(ns) :] != ns:
+            raise LayerError(
+                f"normalized_shape: RMSNorm({shape_text(ns)}) expects an input ending in "
+                f"{shape_text(ns)}, got {shape_text(shape)}"
+            )
+        return Effect(shape, params=math.prod(ns) if self.elementwise_affine else 0)
+
+
+class CrossMapLRN2d(Module):
+    torch_class = "CrossMapLRN2d"
+    positional = ("size", "alpha", "beta", "k")
+    size: Int
+    alpha: Real = 1e-4
+    beta: Real = 0.75
+    k: Real = 1.0
+
+    def apply(self, shape: Shape) -> Effect:
+        if len(shape) != 4:
+            raise LayerError(
+                f"input: CrossMapLRN2d expects a 4-D input, got {len(shape)}-D {shape_text(shape)}"
+            )
         return Effect(shape)

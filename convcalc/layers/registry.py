@@ -2,34 +2,72 @@
 
 from __future__ import annotations
 
+import difflib
+import math
+from functools import lru_cache
+from typing import Any
+
 from convcalc import arithmetic
 from convcalc.expressions import SIGNATURES, Call, ExpressionError, bind, spec_from_call
 from convcalc.layers.activations import (
+    CELU,
     ELU,
     GELU,
+    GLU,
+    SELU,
+    Hardshrink,
     Hardsigmoid,
     Hardswish,
+    Hardtanh,
     Identity,
     LeakyReLU,
+    LogSigmoid,
     LogSoftmax,
     Mish,
     PReLU,
     ReLU,
     ReLU6,
+    RReLU,
     Sigmoid,
     SiLU,
     Softmax,
+    Softmax2d,
+    Softmin,
+    Softplus,
+    Softshrink,
+    Softsign,
     Tanh,
+    Tanhshrink,
+    Threshold,
 )
 from convcalc.layers.base import Effect, Module, Shape, effect_of
-from convcalc.layers.dropout import ChannelDropout, Dropout
+from convcalc.layers.dropout import AlphaDropout, ChannelDropout, Dropout, FeatureAlphaDropout
+from convcalc.layers.lazy import LAZY, Lazy
 from convcalc.layers.linear import Linear
-from convcalc.layers.norms import BatchNorm, GroupNorm, InstanceNorm, LayerNorm, LocalResponseNorm
+from convcalc.layers.norms import (
+    BatchNorm,
+    CrossMapLRN2d,
+    GroupNorm,
+    InstanceNorm,
+    LayerNorm,
+    LocalResponseNorm,
+    RMSNorm,
+    SyncBatchNorm,
+)
 from convcalc.layers.pads import CircularPad, ConstantPad, ReflectionPad, ReplicationPad, ZeroPad
-from convcalc.layers.pooling import LPPool
-from convcalc.layers.resampling import PixelShuffle, PixelUnshuffle, Upsample
+from convcalc.layers.pooling import FractionalMaxPool, LPPool, MaxUnpool
+from convcalc.layers.resampling import (
+    ChannelShuffle,
+    Fold,
+    PixelShuffle,
+    PixelUnshuffle,
+    Unfold,
+    Upsample,
+    UpsamplingBilinear2d,
+    UpsamplingNearest2d,
+)
 from convcalc.layers.reshape import Flatten, Unflatten
-from convcalc.specs import LayerSpec
+from convcalc.specs import LayerSpec, make_spec
 
 # in the order error messages list them
 _MODULES: tuple[type[Module], ...] = (
@@ -37,36 +75,62 @@ _MODULES: tuple[type[Module], ...] = (
     ReLU6,
     LeakyReLU,
     PReLU,
+    RReLU,
     ELU,
+    CELU,
+    SELU,
     GELU,
     SiLU,
     Mish,
     Sigmoid,
+    LogSigmoid,
     Tanh,
+    Hardtanh,
     Hardswish,
     Hardsigmoid,
+    Hardshrink,
+    Softshrink,
+    Tanhshrink,
+    Softsign,
+    Softplus,
+    Threshold,
+    GLU,
     Softmax,
+    Softmin,
+    Softmax2d,
     LogSoftmax,
     Identity,
     Dropout,
     ChannelDropout,
+    AlphaDropout,
+    FeatureAlphaDropout,
     BatchNorm,
+    SyncBatchNorm,
     InstanceNorm,
     GroupNorm,
     LayerNorm,
+    RMSNorm,
     LocalResponseNorm,
+    CrossMapLRN2d,
     Flatten,
     Unflatten,
     Linear,
     Upsample,
+    UpsamplingNearest2d,
+    UpsamplingBilinear2d,
     PixelShuffle,
     PixelUnshuffle,
+    ChannelShuffle,
+    Unfold,
+    Fold,
     ZeroPad,
     ConstantPad,
     ReflectionPad,
     ReplicationPad,
     CircularPad,
     LPPool,
+    FractionalMaxPool,
+    MaxUnpool,
 )
 # PyTorch class name → (layer class, dims)
 MODULES: dict[str, tuple[type[Module], int | None]] = {}
@@ -77,21 +141,52 @@ for _cls in _MODULES:
     else:
         MODULES[_cls.torch_class] = (_cls, None)
 
-# conv and pooling (convcalc.specs, as `shape` knows them), then the rest
-SUPPORTED: tuple[str, ...] = (*SIGNATURES, *MODULES)
+# conv and pooling (convcalc.specs, as `shape` knows them), then the rest, then the Lazy ones
+SUPPORTED: tuple[str, ...] = (*SIGNATURES, *MODULES, *LAZY)
 
-Layer = LayerSpec | Module
+Layer = LayerSpec | Module | Lazy
+
+
+def unknown_layer(name: str) -> ExpressionError:
+    """'unknown layer' with the closest names convcalc knows, as click suggests commands."""
+    by_lower = {known.lower(): known for known in SUPPORTED}
+    close = difflib.get_close_matches(name.lower(), list(by_lower), n=3, cutoff=0.6)
+    hint = (
+        f"; did you mean {' or '.join(by_lower[c] for c in close)}?"
+        if close
+        else f" (convcalc knows {len(SUPPORTED)} torch.nn layers; the README lists them)"
+    )
+    return ExpressionError(f"unknown layer {name!r}{hint}")
+
+
+_BUILT: dict[object, Layer] = {}  # layers are frozen: one per distinct call, however often
+_MAX_BUILT = 4096
 
 
 def layer_from_call(call: Call) -> Layer:
     """The layer for one constructor call; ExpressionError / LayerError if PyTorch would not
-    build it (or convcalc does not know it)."""
+    build it (or convcalc does not know it).  A model repeats its layers (ResNet-50: 161
+    layers, 30 distinct), so each distinct call is validated once."""
+    # repr tells 1, 1.0 and True apart, as the argument types do
+    key = (call.class_name, repr(call.args), repr(call.kwargs))
+    layer = _BUILT.get(key)
+    if layer is None:
+        layer = _layer_from_call(call)
+        if len(_BUILT) >= _MAX_BUILT:
+            _BUILT.clear()
+        _BUILT[key] = layer
+    return layer
+
+
+def _layer_from_call(call: Call) -> Layer:
     name = call.class_name
     if name in SIGNATURES:
         return spec_from_call(call)
+    if name in LAZY:
+        return _lazy_from_call(call)
     if name not in MODULES:
-        raise ExpressionError(f"unknown layer {name!r}; supported: {', '.join(SUPPORTED)}")
-    cls, dims = MODULES[name]
+        raise unknown_layer(name)
+    cls = MODULES[name][0]
     if cls.varargs:
         return cls()
     if len(call.args) > len(cls.positional):
@@ -100,6 +195,16 @@ def layer_from_call(call: Call) -> Layer:
             f"{len(call.args)} (line {call.line}, column {call.column})"
         )
     args = bind(call, cls.positional + cls.keyword_only)
+    return build_layer(name, args)
+
+
+def build_layer(name: str, args: dict[str, Any]) -> Layer:
+    """The layer `name` (a class `net` knows, not a Lazy one) from keyword arguments."""
+    if name in SIGNATURES:
+        return make_spec(name, **args)
+    cls, dims = MODULES[name]
+    if cls.varargs:
+        return cls()
     missing = [
         field
         for field, info in cls.model_fields.items()
@@ -110,16 +215,51 @@ def layer_from_call(call: Call) -> Layer:
     return cls.model_validate({**args, "dims": dims} if dims else args)
 
 
+def _lazy_from_call(call: Call) -> Lazy:
+    name = call.class_name
+    kind = LAZY[name]
+    if len(call.args) > len(kind.positional):
+        raise ExpressionError(
+            f"{name}: takes at most {len(kind.positional)} positional arguments, got "
+            f"{len(call.args)} (line {call.line}, column {call.column})"
+        )
+    args = bind(call, kind.positional + kind.keyword_only)
+    lazy = Lazy(name, tuple(args.items()))
+    # PyTorch's constructor checks everything but the missing size now: so do we, with a
+    # stand-in size that passes its own checks (groups divides it)
+    groups = args.get("groups", 1)
+    build_layer(kind.target, lazy.keywords(groups if isinstance(groups, int) and groups > 0 else 1))
+    return lazy
+
+
+def materialize(layer: Layer, shape: Shape) -> LayerSpec | Module:
+    """`layer` as it is after its first forward on `shape`: a Lazy one becomes its class."""
+    if not isinstance(layer, Lazy):
+        return layer
+    built = build_layer(layer.kind.target, layer.keywords(layer.size_from(shape)))
+    assert not isinstance(built, Lazy)
+    return built
+
+
 def signature(class_name: str) -> tuple[str, ...]:
     """PyTorch's positional parameter order for a supported class name (else ())."""
     if class_name in SIGNATURES:
         return SIGNATURES[class_name]
+    if class_name in LAZY:
+        return LAZY[class_name].positional
     cls = MODULES.get(class_name, (None, None))[0]
     return () if cls is None else cls.positional
 
 
 def apply(layer: Layer, shape: Shape) -> Effect:
     """What `layer` does to an input of `shape`; LayerError where PyTorch refuses."""
+    if isinstance(layer, Lazy):
+        layer = materialize(layer, shape)
+    return _apply(layer, tuple(shape))
+
+
+@lru_cache(maxsize=4096)  # layers are frozen: a repeated layer on a repeated shape is free
+def _apply(layer: LayerSpec | Module, shape: Shape) -> Effect:
     if isinstance(layer, Module):
         return layer.apply(shape)
     if isinstance(layer, LayerSpec):
@@ -130,3 +270,28 @@ def apply(layer: Layer, shape: Shape) -> Effect:
 def kind_of(layer: Layer) -> str:
     """The PyTorch class name: Conv2d, BatchNorm2d, ReLU."""
     return layer.torch_name
+
+
+def parameter_shapes(layer: Layer) -> dict[str, Shape]:
+    """The parameters its constructor creates, by name (`weight`, `bias`), known without input;
+    a Lazy layer has none yet."""
+    if isinstance(layer, Lazy):
+        return {}
+    if isinstance(layer, Module):
+        return layer.parameter_shapes()
+    if layer.family in ("conv", "convtranspose"):
+        w = arithmetic.weights(layer)  # type: ignore[arg-type]
+        return {"weight": w.weight_shape} | ({"bias": w.bias_shape} if w.bias_shape else {})
+    return {}
+
+
+def buffer_shapes(layer: Layer) -> dict[str, Shape]:
+    """Its buffers by name (BatchNorm's running_mean, running_var, num_batches_tracked)."""
+    return layer.buffer_shapes() if isinstance(layer, Module) else {}
+
+
+def state_counts(layer: Layer) -> tuple[int, int]:
+    """(parameters, buffers) as `model.parameters()` / `model.buffers()` count them."""
+    params = sum(math.prod(s) for s in parameter_shapes(layer).values())
+    buffers = sum(math.prod(s) for s in buffer_shapes(layer).values())
+    return params, buffers

@@ -5,11 +5,22 @@ from __future__ import annotations
 
 import math
 from fractions import Fraction
+from typing import ClassVar
 
 from pydantic import model_validator
 
 from convcalc import arithmetic
-from convcalc.arguments import Bool, Int, OptionalFlag, OptionalSize, Reals, Str, expand, refuse
+from convcalc.arguments import (
+    Bool,
+    Int,
+    OptionalFlag,
+    OptionalSize,
+    Reals,
+    Size,
+    Str,
+    expand,
+    refuse,
+)
 from convcalc.errors import LayerError
 from convcalc.layers.base import Effect, Module, Shape, effect_of
 from convcalc.notation import shape_text
@@ -24,7 +35,13 @@ _MODE_TAPS = {"nearest": 1, "nearest-exact": 1, "linear": 2, "bilinear": 2, "tri
 
 class Upsample(Module):
     torch_class = "Upsample"
-    positional = ("size", "scale_factor", "mode", "align_corners", "recompute_scale_factor")
+    positional: ClassVar[tuple[str, ...]] = (
+        "size",
+        "scale_factor",
+        "mode",
+        "align_corners",
+        "recompute_scale_factor",
+    )
     size: OptionalSize = None
     scale_factor: Reals = None
     mode: Str = "nearest"
@@ -170,3 +187,120 @@ def _pixel_checks(name: str, factor: int, shape: Shape) -> None:
         )
     if factor < 1:
         raise LayerError(f"{name}: must be positive, got {factor}")
+
+
+class UpsamplingNearest2d(Upsample):
+    """F.interpolate(mode='nearest'); the '2d' is in the name only (3-D to 5-D inputs run)."""
+
+    torch_class = "UpsamplingNearest2d"
+    positional: ClassVar[tuple[str, ...]] = ("size", "scale_factor")
+
+
+class UpsamplingBilinear2d(Upsample):
+    torch_class = "UpsamplingBilinear2d"
+    positional: ClassVar[tuple[str, ...]] = ("size", "scale_factor")
+    mode: Str = "bilinear"
+    align_corners: Bool | None = True
+
+
+class ChannelShuffle(Module):
+    torch_class = "ChannelShuffle"
+    positional = ("groups",)
+    groups: Int
+
+    def apply(self, shape: Shape) -> Effect:
+        if len(shape) <= 2:
+            raise LayerError(
+                f"input: ChannelShuffle expects more than 2 dimensions, got {len(shape)}-D "
+                f"{shape_text(shape)}"
+            )
+        if self.groups <= 0:
+            raise LayerError(f"groups: must be positive, got {self.groups}")
+        if shape[1] % self.groups:
+            raise LayerError(
+                f"groups: the input's {shape[1]} channels are not divisible by groups={self.groups}"
+            )
+        return Effect(shape)
+
+
+class _Blocks(Module):
+    """Unfold / Fold (F.unfold, F.fold: im2col and col2im): sliding 2-D blocks."""
+
+    kernel_size: Size
+    dilation: Size = 1
+    padding: Size = 0
+    stride: Size = 1
+
+    def _pairs(self) -> tuple[Shape, Shape, Shape, Shape]:
+        values = []
+        for name in ("kernel_size", "dilation", "padding", "stride"):
+            value = expand(getattr(self, name), 2)
+            if len(value) != 2:
+                raise LayerError(f"{name}: {self.torch_name} takes an int or 2 ints, got {value}")
+            low = 0 if name == "padding" else 1
+            if any(v < low for v in value):
+                raise LayerError(f"{name}: must be ≥ {low}, got {shape_text(value)}")
+            values.append(value)
+        return values[0], values[1], values[2], values[3]
+
+    def _blocks(self, spatial: Shape) -> Shape:
+        """Blocks per axis: ⌊(size + 2·padding − dilation·(kernel − 1) − 1) / stride⌋ + 1."""
+        k, d, p, s = self._pairs()
+        counts = tuple(
+            (spatial[i] + 2 * p[i] - d[i] * (k[i] - 1) - 1) // s[i] + 1 for i in range(2)
+        )
+        if any(c < 1 for c in counts):
+            raise LayerError(
+                f"kernel_size: {shape_text(k)} with dilation {shape_text(d)} and padding "
+                f"{shape_text(p)} fits {shape_text(tuple(max(c, 0) for c in counts))} blocks "
+                f"in the spatial size {shape_text(spatial)}; at least one per axis is needed"
+            )
+        return counts
+
+
+class Unfold(_Blocks):
+    torch_class = "Unfold"
+    positional = ("kernel_size", "dilation", "padding", "stride")
+
+    def apply(self, shape: Shape) -> Effect:
+        if len(shape) not in (3, 4):
+            raise LayerError(
+                f"input: Unfold expects a 3-D (C, H, W) or 4-D (N, C, H, W) input, got "
+                f"{len(shape)}-D {shape_text(shape)}"
+            )
+        counts = self._blocks(shape[-2:])
+        k = self._pairs()[0]
+        out = (*shape[:-3], shape[-3] * k[0] * k[1], counts[0] * counts[1])
+        return Effect(out, kept=0)
+
+
+class Fold(_Blocks):
+    torch_class = "Fold"
+    positional = ("output_size", "kernel_size", "dilation", "padding", "stride")
+    output_size: Size
+
+    def apply(self, shape: Shape) -> Effect:
+        if len(shape) not in (2, 3):
+            raise LayerError(
+                f"input: Fold expects a 2-D (C·∏kernel, L) or 3-D (N, C·∏kernel, L) input, "
+                f"got {len(shape)}-D {shape_text(shape)}"
+            )
+        size = expand(self.output_size, 2)
+        if len(size) != 2:
+            raise LayerError(f"output_size: Fold takes an int or 2 ints, got {size}")
+        k = self._pairs()[0]
+        per_block = k[0] * k[1]
+        if shape[-2] % per_block:
+            raise LayerError(
+                f"kernel_size: axis {len(shape) - 2} of the input {shape_text(shape)} has "
+                f"{shape[-2]}, not divisible by the kernel's {k[0]}·{k[1]} = {per_block}"
+            )
+        counts = self._blocks(size)
+        if shape[-1] != counts[0] * counts[1]:
+            raise LayerError(
+                f"output_size: {shape_text(size)} holds {counts[0]} · {counts[1]} = "
+                f"{counts[0] * counts[1]} sliding blocks, but the input {shape_text(shape)} "
+                f"has {shape[-1]}"
+            )
+        out = (*shape[:-2], shape[-2] // per_block, *size)
+        return Effect(out, kept=0)

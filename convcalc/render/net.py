@@ -1,4 +1,5 @@
-"""`convcalc net`: one row per layer, torchinfo-style, then the totals."""
+"""`convcalc net`: one row per layer (a chain) or per call of the forward (a module, as a tree
+of module paths), torchinfo-style, then the totals."""
 
 from __future__ import annotations
 
@@ -11,12 +12,52 @@ from rich.text import Text
 
 from convcalc.expressions import Call
 from convcalc.layers import signature
-from convcalc.network import Network
-from convcalc.notation import compact, fraction_text
+from convcalc.network import NetLayer, Network
+from convcalc.notation import compact, count_text, fraction_text
 from convcalc.render import fmt_int, fmt_shape, make_table
 
 MIN_LAYER_WIDTH = 20  # below this, params and MACs go compact (12.3M) to leave room
 GAP = 2  # characters between columns in make_table's tables
+
+
+FAST_ROWS = 50  # from this many rows on, the body is written without rich (same text)
+
+
+def fitted_table(
+    headers: tuple[str, ...],
+    justify: list[str],
+    rows: list[list[str]],
+    *,
+    width: int,
+    ascii_only: bool = False,
+) -> RenderableType:
+    """make_table's table of these rows.  rich lays out ~1,000 rows a second; a table that
+    fits the width gets each column as wide as its widest cell, left or right justified, so
+    a long one is written here instead: rich renders the header (its style, its rule) with
+    the widths fixed, and the rows follow as plain lines, the text rich would have made."""
+    from rich.cells import cell_len
+
+    columns = list(zip(headers, *rows, strict=True))
+    widths = [max(cell_len(cell) for cell in column) for column in columns]
+    fits = sum(widths) + GAP * (len(widths) - 1) <= width
+    table = make_table(*headers, ascii_only=ascii_only)
+    for column, side in zip(table.columns, justify, strict=True):
+        column.justify = side  # type: ignore[assignment]
+    table.columns[0].no_wrap = True
+    if ascii_only or not fits or len(rows) < FAST_ROWS:
+        for row in rows:
+            table.add_row(*row)
+        return table
+    for column, size in zip(table.columns, widths, strict=True):
+        column.width = size
+    lines = []
+    for row in rows:
+        parts = []
+        for cell, size, side in zip(row, widths, justify, strict=True):
+            pad = " " * (size - cell_len(cell))
+            parts.append(cell + pad if side == "left" else pad + cell)
+        lines.append((" " * GAP).join(parts))
+    return Group(table, Text("\n".join(lines), no_wrap=True, overflow="ignore"))
 
 
 def _axes(values: tuple[int, ...] | tuple[Fraction, ...] | None) -> str:
@@ -61,10 +102,15 @@ def short_layer(call: Call, width: int) -> str:
 
 
 def _size(n: int) -> str:
-    for unit, size in (("GiB", 2**30), ("MiB", 2**20), ("KiB", 2**10)):
+    """Bytes, and in binary units, computed in integers (no float overflow, ever)."""
+    text = f"{n:,}" if n.bit_length() <= 99 else count_text(n)
+    for unit, size in (("TiB", 2**40), ("GiB", 2**30), ("MiB", 2**20), ("KiB", 2**10)):
         if n >= size:
-            return f"{n:,} bytes ({n / size:.1f} {unit})"
-    return f"{n:,} bytes"
+            if n >= 1000 * 2**40:
+                return f"{text} bytes"
+            tenths = round(Fraction(n * 10, size))  # half to even, as format's .1f
+            return f"{text} bytes ({tenths // 10}.{tenths % 10} {unit})"
+    return f"{text} bytes"
 
 
 def net_report(
@@ -79,52 +125,70 @@ def net_report(
         text = fmt_shape(shape)
         return text.replace(", ", ",") if tight else text
 
+    # each column's cells once (a table may have 10,000 rows); numbers and shapes are redone
+    # only if they must shrink
+    marks = [f"{layer.index}{'*' if layer.effect.warnings else ''}" for layer in layers]
+    fields = [_axes(layer.receptive_field) for layer in layers]
+    jumps = [_axes(layer.jump) for layer in layers]
+    columns: dict[str, list[str]] = {}
+
+    def fill() -> None:
+        columns["shape"] = [shape_cell(layer.output_shape) for layer in layers]
+        columns["params"] = [number(layer.effect.params) for layer in layers]
+        columns["macs"] = [number(layer.effect.macs) for layer in layers]
+
     def rows() -> list[list[str]]:
         return [
-            [
-                f"{layer.index}{'*' if layer.effect.warnings else ''}",
-                "",
-                shape_cell(layer.output_shape),
-                number(layer.effect.params),
-                number(layer.effect.macs),
-                _axes(layer.receptive_field),
-                _axes(layer.jump),
-            ]
-            for layer in layers
+            list(row)
+            for row in zip(
+                marks,
+                [""] * len(layers),
+                columns["shape"],
+                columns["params"],
+                columns["macs"],
+                fields,
+                jumps,
+                strict=True,
+            )
         ]
 
     def room() -> int:
-        cells = [list(headers), ["", "input", shape_cell(result.input_shape)], *rows()]
-        widths = [max(len(row[i]) for row in cells if i < len(row)) for i in range(len(headers))]
+        first = ["", "input", shape_cell(result.input_shape)]
+        cells = [marks, [], columns["shape"], columns["params"], columns["macs"], fields, jumps]
+        widths = [
+            max([len(headers[i]), *(len(c) for c in cells[i]), len(first[i]) if i < 3 else 0])
+            for i in range(len(headers))
+        ]
         return width - sum(widths) + widths[1] - GAP * (len(headers) - 1)
+
+    fill()
 
     # make room for the layer text: compact numbers first, then shapes without spaces
     if room() < MIN_LAYER_WIDTH:
         number = compact
+        fill()
     if room() < MIN_LAYER_WIDTH:
         tight = True
+        fill()
     layer_width = max(room(), 8)
 
-    table = make_table(*headers, ascii_only=ascii_only)
-    table.columns[1].justify = "left"
-    table.columns[2].justify = "left"
-    table.add_row("", "input", shape_cell(result.input_shape), "", "", "", "")
+    body = [["", "input", shape_cell(result.input_shape), "", "", "", ""]]
     for layer, row in zip(layers, rows(), strict=True):
+        assert layer.call is not None  # every layer of a chain was written as a call
         row[1] = short_layer(layer.call, layer_width)
-        table.add_row(*row)
+        body.append(row)
+    justify = ["left", "left", "left", "right", "right", "right", "right"]
+    table = fitted_table(headers, justify, body, width=width, ascii_only=ascii_only)
 
-    summary = Table.grid(padding=(0, 2))
-    summary.add_column(style="bold")
-    summary.add_column()
-    summary.add_row("output shape", fmt_shape(result.output_shape))
-    summary.add_row("params", f"{fmt_int(result.params)} (all trainable)")
-    summary.add_row("buffers", f"{fmt_int(result.buffers)} (non-trainable running statistics)")
-    summary.add_row("MACs", fmt_int(result.macs))
-    summary.add_row(f"activations ({dtype})", _size(result.activation_bytes(dtype)))
+    summary = _totals(result, dtype)
 
     notes = Text("\n")
+    for note in result.notes:
+        notes.append("note: ", style="bold")
+        notes.append(f"{note}\n")
     for layer in layers:
         for warning in layer.effect.warnings:
+            assert layer.call is not None
             notes.append("warning: ", style="yellow bold")
             notes.append(f"layer {layer.index}* {short_layer(layer.call, 40)}: {warning}\n")
     notes.append(
@@ -134,3 +198,130 @@ def net_report(
         "excluded."
     )
     return Group(table, Text(""), summary, notes)
+
+
+def _totals(result: Network, dtype: str) -> Table:
+    summary = Table.grid(padding=(0, 2))
+    summary.add_column(style="bold")
+    summary.add_column()
+    outputs = result.outputs if len(result.outputs) > 1 else (result.output_shape,)
+    summary.add_row(
+        "output shape" if len(outputs) == 1 else "output shapes",
+        ", ".join(fmt_shape(s) for s in outputs),
+    )
+    summary.add_row("params", f"{fmt_int(result.params)} (all trainable)")
+    summary.add_row("buffers", f"{fmt_int(result.buffers)} (non-trainable running statistics)")
+    summary.add_row("MACs", fmt_int(result.macs))
+    summary.add_row(f"activations ({dtype})", _size(result.activation_bytes(dtype)))
+    summary.add_row(f"parameters ({dtype})", _size(result.param_bytes(dtype)))
+    inputs = "input" if len(result.inputs) <= 1 else "inputs"
+    summary.add_row(f"{inputs} ({dtype})", _size(result.input_bytes(dtype)))
+    return summary
+
+
+def _folded(result: Network, depth: int | None) -> list[tuple[NetLayer, bool]]:
+    """The rows shown at `depth` (None: all), each with whether rows inside it are hidden
+    (then it shows its totals)."""
+    shown: list[tuple[NetLayer, bool]] = []
+    has_hidden: set[int] = set()
+    if depth is not None:
+        for layer in result.layers:
+            if layer.depth > depth and layer.parent is not None:
+                ancestor = layer.parent
+                while result.layers[ancestor].depth > depth:
+                    parent = result.layers[ancestor].parent
+                    assert parent is not None
+                    ancestor = parent
+                has_hidden.add(ancestor)
+    for layer in result.layers:
+        if depth is not None and layer.depth > depth:
+            continue
+        shown.append((layer, layer.index in has_hidden))
+    return shown
+
+
+def tree_report(
+    result: Network,
+    dtype: str = "float32",
+    *,
+    depth: int | None = None,
+    width: int = 80,
+    ascii_only: bool = False,
+) -> RenderableType:
+    """A model's forward as a tree: each row a module call or tensor op, named by its path and
+    indented by depth; a module whose rows are folded (`depth`) shows their totals."""
+    rows = _folded(result, depth)
+    headers = ("layer", "type", "output shape", "params", "MACs")
+    tight = False
+    number: Callable[[int], str] = fmt_int
+
+    def shape_cell(layer: NetLayer) -> str:
+        shapes = layer.outputs or (layer.output_shape,)
+        text = ", ".join(fmt_shape(s) for s in shapes[:2]) + (" …" if len(shapes) > 2 else "")
+        if layer.role == "module" and not shapes:
+            text = "—"
+        return text.replace(", ", ",") if tight else text
+
+    def cells(layer: NetLayer, folded: bool) -> list[str]:
+        mark = "*" if layer.effect.warnings else ""
+        name = "  " * (layer.depth - 1) + layer.name + mark
+        kind = "" if layer.kind == layer.name else layer.kind
+        if layer.role == "module":
+            params = number(layer.total_params) if folded else ""
+            macs = number(layer.total_macs) if folded else ""
+        else:
+            params = "(repeat)" if layer.repeat and layer.role == "layer" else number(layer.params)
+            macs = number(layer.effect.macs)
+            if layer.role == "op":
+                params = "" if not layer.params else params
+                macs = "" if not layer.effect.macs else macs
+        return [name, kind, shape_cell(layer), params, macs]
+
+    def room(body: list[list[str]]) -> int:
+        input_cells = ["input", "", ", ".join(fmt_shape(s) for s in result.inputs), "", ""]
+        table_cells = [list(headers), input_cells, *body]
+        widths = [max(len(row[i]) for row in table_cells) for i in range(len(headers))]
+        return width - sum(widths) - GAP * (len(headers) - 1)
+
+    body_cells = [cells(r, f) for r, f in rows]
+    if room(body_cells) < 0:
+        number = compact
+        body_cells = [cells(r, f) for r, f in rows]
+    if room(body_cells) < 0:
+        tight = True
+        body_cells = [cells(r, f) for r, f in rows]
+
+    shapes = result.inputs or (result.input_shape,)
+    body = [["input", "", ", ".join(fmt_shape(s) for s in shapes), "", ""]]
+    body += body_cells
+    justify = ["left", "left", "left", "right", "right"]
+    table = fitted_table(headers, justify, body, width=width, ascii_only=ascii_only)
+
+    parts: list[RenderableType] = [table, Text("")]
+    if result.complete:
+        parts.append(_totals(result, dtype))
+    notes = Text("\n" if result.complete else "")
+    for note in result.notes:
+        notes.append("note: ", style="bold")
+        notes.append(f"{note}\n")
+    for warning in result.warnings:
+        notes.append("warning: ", style="yellow bold")
+        notes.append(f"{warning}\n")
+    for layer in result.layers:
+        for warning in layer.effect.warnings:
+            notes.append("warning: ", style="yellow bold")
+            where = f" at line {layer.line}" if layer.line else ""
+            notes.append(f"{layer.name}*{where}: {warning}\n")
+    if result.complete:
+        if result.notes or result.warnings or any(r.effect.warnings for r in result.layers):
+            notes.append("\n")
+        notes.append(
+            "Rows: module calls (by path) and tensor ops, in the order the forward runs them; "
+            "a module called again shows (repeat) and its params count once. MACs count "
+            "convolutions and Linear (F.conv*/F.linear too), every call. Activations: every "
+            "layer's and op's output, input excluded."
+        )
+    else:
+        notes.append("The forward stops at the call after the last row (the error follows).")
+    parts.append(notes)
+    return Group(*parts)
