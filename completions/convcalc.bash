@@ -100,8 +100,8 @@ _convcalc_node() {
         ;;
     'net')
         _convcalc_sub=''
-        _convcalc_opts='--input -i --file -f --model --depth --dtype --json --help -h'
-        _convcalc_takes=' --input -i --file -f --model --depth --dtype '
+        _convcalc_opts='--input -i --file -f --model --depth --dtype --save --json --help -h'
+        _convcalc_takes=' --input -i --file -f --model --depth --dtype --save '
         _convcalc_args=1
         case $2 in
         --file|-f) _convcalc_values='files' ;;

@@ -86,7 +86,7 @@ function __convcalc_node --argument-names cmdpath opt
                 '--help	Show this message and exit.' \
                 '-h	Show this message and exit.'
         case 'net'
-            set __convcalc_takes --input -i --file -f --model --depth --dtype
+            set __convcalc_takes --input -i --file -f --model --depth --dtype --save
             set __convcalc_args 1
             set __convcalc_opt_help \
                 '--input	Input shape, e.g. 1,3,224,224; repeat it for a forward taking sever...' \
@@ -96,6 +96,7 @@ function __convcalc_node --argument-names cmdpath opt
                 '--model	The model to build, as Python: a class or factory of the file and i...' \
                 '--depth	Show rows down to this depth; deeper rows fold into their module\'s...' \
                 '--dtype	Element type for the memory sizes.' \
+                '--save	Also draw the network as an SVG diagram (\'-\': only the SVG, to stdo...' \
                 '--json	Print one JSON object.' \
                 '--help	Show this message and exit.' \
                 '-h	Show this message and exit.'

@@ -5,6 +5,7 @@ tests/test_figures_browser.py looks at the pictures in Chromium."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
@@ -450,3 +451,63 @@ def test_other_commands_do_not_load_figures() -> None:
     )
     assert "convcalc.figures" not in done.stderr
     assert "xml.etree" not in done.stderr
+
+
+RESIDUAL = """
+import torch.nn as nn
+class Block(nn.Module):
+    def __init__(self, c):
+        super().__init__()
+        self.conv = nn.Conv2d(c, c, 3, padding=1)
+        self.relu = nn.ReLU()
+    def forward(self, x):
+        return self.relu(x + self.conv(x))
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.stem = nn.Conv2d(3, 8, 3, stride=2, padding=1)
+        self.blocks = nn.Sequential(Block(8), Block(8))
+    def forward(self, x):
+        return self.blocks(self.stem(x))
+"""
+
+
+def _skip_lines(root: ET.Element) -> int:
+    # the skip role's colour (Okabe–Ito vermillion), dashed
+    return sum(
+        1
+        for line in root.iter(f"{NS}line")
+        if line.get("stroke") == "#D55E00" and line.get("stroke-dasharray")
+    )
+
+
+def test_network_diagram_of_a_module_draws_its_skip_connections() -> None:
+    """Each Block adds its input back (x + conv(x)): two skips, each drawn as three segments
+    and an arrow head on one row; the Sequential holding the blocks is no map of its own."""
+    network = summarize(RESIDUAL, inputs=[(1, 3, 16, 16)])
+    root = _parse(draw_network(network).svg)
+    texts = [t.text for t in root.iter(f"{NS}text")]
+    assert "Sequential" not in texts  # containers are not maps
+    assert "Block" not in texts
+    assert texts.count("Conv2d 3×3") == 2
+    assert _skip_lines(root) == 2 * (3 + 2)
+    chain = summarize(["Conv2d(3, 8, 3)", "ReLU()"], (1, 3, 16, 16))
+    assert _skip_lines(_parse(draw_network(chain).svg)) == 0
+
+
+def test_net_save(cli, tmp_path: Path) -> None:
+    args = ["net", "-i", "1,1,32,32", "Conv2d(1, 6, 5)", "ReLU()", "MaxPool2d(2)"]
+    path = tmp_path / "net.svg"
+    result = cli(*args, "--save", str(path))
+    assert result.exit_code == 0, result.output
+    assert result.stdout.rstrip().splitlines()[-1].startswith(f"wrote {path} (")
+    assert _parse(path.read_text(encoding="utf-8")) is not None
+    alone = cli(*args, "--save", "-")
+    assert alone.stdout == path.read_text(encoding="utf-8")
+    assert json.loads(cli(*args, "--json", "--save", str(path)).stdout)["output_shape"] == [
+        1,
+        6,
+        14,
+        14,
+    ]
+    assert_clean_error(cli(*args, "--save", str(tmp_path / "no" / "x.svg")), 1, "save:")

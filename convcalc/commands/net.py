@@ -82,6 +82,15 @@ def net(
     dtype: Annotated[
         Dtype, typer.Option("--dtype", help="Element type for the memory sizes.")
     ] = FLOAT32,
+    save: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option(
+            "--save",
+            metavar="FILE.svg",
+            help="Also draw the network as an SVG diagram ('-': only the SVG, to stdout).",
+            show_default=False,
+        ),
+    ] = None,
     json_output: JSON_OPTION = False,
 ) -> None:
     """Summarise a model without PyTorch: a chain of layers (per layer the output shape,
@@ -114,10 +123,22 @@ def net(
         if not json_output and failure.partial.layers:
             _print(failure.partial, dtype.value, depth)
         raise
+    note = None
+    if save is not None:
+        from convcalc.commands.draw import saved_note, write_figure
+        from convcalc.figures import draw_network
+
+        figure = draw_network(result)
+        write_figure(figure, save, quiet=True)  # before the report: a failure stops both
+        if save == "-":  # stdout holds the SVG alone
+            return
+        note = saved_note(figure, save)
     if json_output:
-        print_json(result.to_json(dtype.value))
+        print_json(result.to_json(dtype.value))  # the JSON alone: no note
         return
     _print(result, dtype.value, depth)
+    if note is not None:
+        typer.echo(note)
 
 
 def _print(result: object, dtype: str, depth: int | None) -> None:

@@ -45,6 +45,7 @@ class _Map:
     role: str  # input, map, pool or vector
     layer: str | None  # the layer that made it (None: the network input)
     extra: tuple[str, ...]  # shape-keeping layers after it
+    rows: tuple[int, ...] = ()  # the summary's rows drawn as this map (its own and extra)
 
     @property
     def label(self) -> str:
@@ -88,16 +89,39 @@ def _maps(network: Network) -> list[_Map]:
     input_dims = spatial(network.input_shape)
     maps = [_Map(network.input_shape, input_dims, "input", None, ())]
     for layer in network.layers:
+        if layer.role == "module":  # a container: the rows inside it are drawn instead
+            continue
+        last = maps[-1]
         keeps = layer.output_shape == layer.input_shape and layer.effect.window is None
         if keeps:
-            last = maps[-1]
-            maps[-1] = _Map(last.shape, last.dims, last.role, last.layer, (*last.extra, layer.kind))
+            extra = (*last.extra, layer.kind)
+            maps[-1] = _Map(
+                last.shape, last.dims, last.role, last.layer, extra, (*last.rows, layer.index)
+            )
             continue
         d = spatial(layer.output_shape)
         pool = "Pool" in layer.kind  # the class name says which family drew it
         role = "vector" if not d else ("pool" if pool else "map")
-        maps.append(_Map(layer.output_shape, d, role, _name(layer), ()))
+        maps.append(_Map(layer.output_shape, d, role, _name(layer), (), (layer.index,)))
     return maps
+
+
+def _skips(network: Network, maps: list[_Map]) -> list[tuple[int, int]]:
+    """(from map, to map) for every input a row takes from a row other than the one before
+    it (a residual add, a concatenation): the skip connections the summary knows."""
+    where = {row: i for i, m in enumerate(maps) for row in m.rows}
+    drawn = [layer for layer in network.layers if layer.role != "module"]
+    previous = {layer.index: drawn[n - 1].index if n else -1 for n, layer in enumerate(drawn)}
+    found = []
+    for layer in drawn:
+        for source in layer.sources:
+            if source in (previous[layer.index], layer.index) or layer.index not in where:
+                continue
+            start = 0 if source < 0 else where.get(source)
+            end = where[layer.index]
+            if start is not None and start < end and (start, end) not in found:
+                found.append((start, end))
+    return found
 
 
 def _block(canvas: Canvas, m: _Map, x: float, middle: float) -> tuple[float, float, float]:
@@ -157,6 +181,8 @@ def network_layout(network: Network) -> Layout:
     middle = row_top + tallest / 2
     x: float = MARGIN
     bottom: float = row_top
+    placed: list[tuple[float, float, int]] = []  # (centre x, top of its row band, row)
+    rows_top: list[float] = [row_top]
     for i, m in enumerate(maps):
         if i:
             label = m.layer or ""
@@ -164,7 +190,8 @@ def network_layout(network: Network) -> Layout:
             # the chain wraps before a block would pass the row's width
             if x + room + 120 > ROW_WIDTH + MARGIN:
                 x = MARGIN
-                row_top = bottom + 40
+                row_top = bottom + 40 + SKIP_ROOM
+                rows_top.append(row_top)
                 middle = row_top + tallest / 2
             canvas.line(x + 4, middle, x + room - 4, middle, "arrow")
             canvas.line(x + room - 10, middle - 4, x + room - 4, middle, "arrow")
@@ -172,6 +199,7 @@ def network_layout(network: Network) -> Layout:
             canvas.text(x + room / 2, middle - 12, label, "text", SMALL, "middle")
             x += room
         right, _, low = _block(canvas, m, x, middle)
+        placed.append(((x + right) / 2, row_top, len(rows_top) - 1))
         label_y = max(low, middle + tallest / 2) + 10
         canvas.text((x + right) / 2, label_y + SMALL / 2, m.label, "value", SMALL, "middle")
         for n, extra in enumerate(m.extra):
@@ -188,16 +216,49 @@ def network_layout(network: Network) -> Layout:
         )
         bottom = max(bottom, label_y + (len(m.extra) + 1) * 13)
         x += max(right - x, width) + 6
+    skips = _skips(network, maps)
+    for n, (start, end) in enumerate(skips):
+        _skip(canvas, placed[start], placed[end], n % 3)
     entries = [
         ("input-front", "the network input"),
         ("map-front", "feature map: height ∝ log H, depth ∝ log W, thickness ∝ log C"),
         ("pool-front", "after a pooling layer"),
         ("vector", "a flat vector (after Flatten or Linear): height ∝ log features"),
+        ("skip", "a skip connection: a map read again later (a residual add, a concatenation)"),
     ]
-    used = {m.role for m in maps}
+    used = {m.role for m in maps} | ({"skip"} if skips else set())
     legend(canvas, MARGIN, bottom + 14, [e for e in entries if e[0].split("-")[0] in used])
     description = " → ".join(f"{m.label}" + (f" ({m.layer})" if m.layer else "") for m in maps)
     return canvas.layout(title, description)
+
+
+SKIP_ROOM = 30  # px above each row for its skip connections
+
+
+def _skip(
+    canvas: Canvas, start: tuple[float, float, int], end: tuple[float, float, int], lane: int
+) -> None:
+    """A dashed line from map `start` up over the blocks and down into map `end`; across
+    rows, it leaves `start`'s row at the right and enters `end`'s from the left."""
+    (x1, top1, row1), (x2, top2, row2) = start, end
+    y1, y2 = top1 - 8 - 6 * lane, top2 - 8 - 6 * lane
+    if row1 == row2:
+        segments = [(x1, top1 - 2, x1, y1), (x1, y1, x2, y1), (x2, y1, x2, top2 - 2)]
+    else:
+        right = ROW_WIDTH + MARGIN - 10
+        segments = [
+            (x1, top1 - 2, x1, y1),
+            (x1, y1, right, y1),
+            (right, y1, right, y2 - 10),
+            (right, y2 - 10, MARGIN, y2 - 10),
+            (MARGIN, y2 - 10, MARGIN, y2),
+            (MARGIN, y2, x2, y2),
+            (x2, y2, x2, top2 - 2),
+        ]
+    for segment in segments:
+        canvas.line(*segment, "skip")
+    canvas.line(x2 - 4, top2 - 8, x2, top2 - 2, "skip")
+    canvas.line(x2 + 4, top2 - 8, x2, top2 - 2, "skip")
 
 
 def _extent(m: _Map) -> float:

@@ -75,6 +75,7 @@ ROLES: dict[str, Style] = {
     "vector": Style(REDDISH_PURPLE),
     "connector": Style("none", "#8C8C8C", 1),
     "arrow": Style("none", MUTED, 1.5),
+    "skip": Style("none", VERMILLION, 1.5, "5 3"),
     "swatch-line": Style("none", "none", 0),
 }
 
