@@ -88,23 +88,22 @@ def _spec_words(kind: str, name: str) -> list[str]:
 
 
 def _values(param: Any, command_name: str, ctx: Any) -> str:
+    """What an option's value completes to.  Only public API (typer 0.28's click-based
+    parameters and 0.29's own have these in common): the option's own completions (choices,
+    Enums, autocompletion), its metavar, and the words the layer's spec accepts."""
     from convcalc.kinds import KINDS
 
-    kind = getattr(param.type, "name", "")
-    if kind == "choice":
-        return "words " + " ".join(str(c) for c in param.type.choices)
-    if kind in ("path", "file", "filename") or param.metavar in ("PATH", "FILE"):
+    own = [item.value for item in param.shell_complete(ctx, "")]
+    if own:
+        return "words " + " ".join(str(word) for word in own)
+    if param.metavar in ("PATH", "FILE"):
         return "files"
     if param.metavar == "ARRAY":
         return "arrays"
     if param.metavar == "KIND":
-        # an option that completes itself (typer's autocompletion) offers its own kinds
-        own = [item.value for item in param.shell_complete(ctx, "")]
-        return "words " + " ".join(own or KINDS)
-    if kind in ("text", "str"):  # click's STRING ("str" in typer's vendored click)
-        words = _spec_words(command_name, param.name or "")
-        return "words " + " ".join(words) if words else ""
-    return ""
+        return "words " + " ".join(KINDS)
+    words = _spec_words(command_name, param.name or "")
+    return "words " + " ".join(words) if words else ""
 
 
 def _option(param: Any, command_name: str, ctx: Any) -> Option:
