@@ -1,6 +1,6 @@
 """convcalc's engine (convcalc.execute.run_layer) against torch, side by side, as time ratios.
 
-    /work/venv/bin/python benchmarks/bench_run.py [--repeats 31] [--quick] [--only conv2d]
+    python benchmarks/bench_run.py [--repeats 31] [--quick] [--only conv2d]
 
 Each row times convcalc and torch on the same arrays (torch tensors share the NumPy data),
 alternating the two, and reports the medians and their ratio (convcalc / torch; ≤ 1.0 means
