@@ -189,6 +189,14 @@ def write_figure(figure: Figure, save: str, *, quiet: bool = False) -> None:
         typer.echo(saved_note(figure, save))
 
 
+def save_beside_report(figure: Figure, save: str) -> str | None:
+    """`--save` of a command that also reports (params, net): the SVG first, so a failure
+    stops both; the line to print after the report, or None when the SVG went to stdout,
+    which then holds nothing else."""
+    write_figure(figure, save, quiet=True)
+    return None if save == "-" else saved_note(figure, save)
+
+
 def saved_note(figure: Figure, save: str) -> str:
     frames = f", {figure.frames} frames" if figure.frames else ""
     return f"wrote {save} ({figure.width:g}×{figure.height:g} px{frames})"

@@ -125,14 +125,12 @@ def net(
         raise
     note = None
     if save is not None:
-        from convcalc.commands.draw import saved_note, write_figure
+        from convcalc.commands.draw import save_beside_report
         from convcalc.figures import draw_network
 
-        figure = draw_network(result)
-        write_figure(figure, save, quiet=True)  # before the report: a failure stops both
-        if save == "-":  # stdout holds the SVG alone
+        note = save_beside_report(draw_network(result), save)
+        if note is None:
             return
-        note = saved_note(figure, save)
     if json_output:
         print_json(result.to_json(dtype.value))  # the JSON alone: no note
         return

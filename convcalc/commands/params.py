@@ -128,14 +128,12 @@ def _params(family: str, dims: int) -> Any:
         )
         note = None
         if save is not None:
-            from convcalc.commands.draw import saved_note, write_figure
+            from convcalc.commands.draw import save_beside_report
             from convcalc.figures import draw_variants
 
-            figure = draw_variants(comparison)
-            write_figure(figure, save, quiet=True)  # before the report: a failure stops both
-            if save == "-":  # stdout holds the SVG alone
+            note = save_beside_report(draw_variants(comparison), save)
+            if note is None:
                 return
-            note = saved_note(figure, save)
         if json_output:
             print_json(comparison.to_json())  # the JSON alone: no note
             return
