@@ -227,3 +227,33 @@ def test_summarize_input_shape_wins_over_the_declared_one() -> None:
 def test_summarize_refusals(model, shape, error, message) -> None:
     with pytest.raises(error, match=message):
         network.summarize(model, shape)
+
+
+def test_the_registry_table_names_every_layer_class_where_it_lives() -> None:
+    """The registry lists the layers without importing them (start-up); each entry must be
+    the class's own PyTorch name, and every public layer class of a family must be listed."""
+    import importlib
+    import inspect
+
+    from convcalc.layers import MODULES
+    from convcalc.layers.base import Module
+    from convcalc.layers.registry import _WHERE
+
+    for name, (cls, dims) in MODULES.items():
+        assert cls.torch_class + (f"{dims}d" if dims else "") == name
+        assert dims in (cls.dimensioned or (None,))
+    found = set()
+    for family in {module for module, _, _ in _WHERE.values()}:
+        module = importlib.import_module(f"convcalc.layers.{family}")
+        for cname, cls in vars(module).items():
+            layer = (
+                inspect.isclass(cls)
+                and issubclass(cls, Module)
+                and cls.__module__ == module.__name__
+                and not cname.startswith("_")
+                and ("torch_class" in vars(cls) or "dimensioned" in vars(cls))
+            )
+            if layer:
+                names = {f"{cls.torch_class}{d}d" for d in cls.dimensioned}
+                found |= names or {cls.torch_class}
+    assert found == set(_WHERE)

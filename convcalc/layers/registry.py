@@ -3,143 +3,126 @@
 from __future__ import annotations
 
 import difflib
+import importlib
 import math
+from collections.abc import Iterator, Mapping
 from functools import lru_cache
 from typing import Any
 
 from convcalc import arithmetic
 from convcalc.expressions import SIGNATURES, Call, ExpressionError, bind, spec_from_call
-from convcalc.layers.activations import (
-    CELU,
-    ELU,
-    GELU,
-    GLU,
-    SELU,
-    Hardshrink,
-    Hardsigmoid,
-    Hardswish,
-    Hardtanh,
-    Identity,
-    LeakyReLU,
-    LogSigmoid,
-    LogSoftmax,
-    Mish,
-    PReLU,
-    ReLU,
-    ReLU6,
-    RReLU,
-    Sigmoid,
-    SiLU,
-    Softmax,
-    Softmax2d,
-    Softmin,
-    Softplus,
-    Softshrink,
-    Softsign,
-    Tanh,
-    Tanhshrink,
-    Threshold,
-)
 from convcalc.layers.base import Effect, Module, Shape, effect_of
-from convcalc.layers.dropout import AlphaDropout, ChannelDropout, Dropout, FeatureAlphaDropout
 from convcalc.layers.lazy import LAZY, Lazy
-from convcalc.layers.linear import Linear
-from convcalc.layers.norms import (
-    BatchNorm,
-    CrossMapLRN2d,
-    GroupNorm,
-    InstanceNorm,
-    LayerNorm,
-    LocalResponseNorm,
-    RMSNorm,
-    SyncBatchNorm,
-)
-from convcalc.layers.pads import CircularPad, ConstantPad, ReflectionPad, ReplicationPad, ZeroPad
-from convcalc.layers.pooling import FractionalMaxPool, LPPool, MaxUnpool
-from convcalc.layers.resampling import (
-    ChannelShuffle,
-    Fold,
-    PixelShuffle,
-    PixelUnshuffle,
-    Unfold,
-    Upsample,
-    UpsamplingBilinear2d,
-    UpsamplingNearest2d,
-)
-from convcalc.layers.reshape import Flatten, Unflatten
 from convcalc.specs import LayerSpec, make_spec
 
-# in the order error messages list them
-_MODULES: tuple[type[Module], ...] = (
-    ReLU,
-    ReLU6,
-    LeakyReLU,
-    PReLU,
-    RReLU,
-    ELU,
-    CELU,
-    SELU,
-    GELU,
-    SiLU,
-    Mish,
-    Sigmoid,
-    LogSigmoid,
-    Tanh,
-    Hardtanh,
-    Hardswish,
-    Hardsigmoid,
-    Hardshrink,
-    Softshrink,
-    Tanhshrink,
-    Softsign,
-    Softplus,
-    Threshold,
-    GLU,
-    Softmax,
-    Softmin,
-    Softmax2d,
-    LogSoftmax,
-    Identity,
-    Dropout,
-    ChannelDropout,
-    AlphaDropout,
-    FeatureAlphaDropout,
-    BatchNorm,
-    SyncBatchNorm,
-    InstanceNorm,
-    GroupNorm,
-    LayerNorm,
-    RMSNorm,
-    LocalResponseNorm,
-    CrossMapLRN2d,
-    Flatten,
-    Unflatten,
-    Linear,
-    Upsample,
-    UpsamplingNearest2d,
-    UpsamplingBilinear2d,
-    PixelShuffle,
-    PixelUnshuffle,
-    ChannelShuffle,
-    Unfold,
-    Fold,
-    ZeroPad,
-    ConstantPad,
-    ReflectionPad,
-    ReplicationPad,
-    CircularPad,
-    LPPool,
-    FractionalMaxPool,
-    MaxUnpool,
-)
-# PyTorch class name → (layer class, dims)
-MODULES: dict[str, tuple[type[Module], int | None]] = {}
-for _cls in _MODULES:
-    if _cls.dimensioned:
-        for _d in _cls.dimensioned:
-            MODULES[f"{_cls.torch_class}{_d}d"] = (_cls, _d)
-    else:
-        MODULES[_cls.torch_class] = (_cls, None)
+# PyTorch class name → (module of convcalc.layers, class, dims), in the order error messages
+# list them.  Written out so that a call imports only the families it names: defining the
+# ~60 layer classes costs ~75 ms, a whole `net` call's worth of start-up
+# (tests/test_net_layers.py checks the table against the classes themselves).
+_WHERE: dict[str, tuple[str, str, int | None]] = {
+    "ReLU": ("activations", "ReLU", None),
+    "ReLU6": ("activations", "ReLU6", None),
+    "LeakyReLU": ("activations", "LeakyReLU", None),
+    "PReLU": ("activations", "PReLU", None),
+    "RReLU": ("activations", "RReLU", None),
+    "ELU": ("activations", "ELU", None),
+    "CELU": ("activations", "CELU", None),
+    "SELU": ("activations", "SELU", None),
+    "GELU": ("activations", "GELU", None),
+    "SiLU": ("activations", "SiLU", None),
+    "Mish": ("activations", "Mish", None),
+    "Sigmoid": ("activations", "Sigmoid", None),
+    "LogSigmoid": ("activations", "LogSigmoid", None),
+    "Tanh": ("activations", "Tanh", None),
+    "Hardtanh": ("activations", "Hardtanh", None),
+    "Hardswish": ("activations", "Hardswish", None),
+    "Hardsigmoid": ("activations", "Hardsigmoid", None),
+    "Hardshrink": ("activations", "Hardshrink", None),
+    "Softshrink": ("activations", "Softshrink", None),
+    "Tanhshrink": ("activations", "Tanhshrink", None),
+    "Softsign": ("activations", "Softsign", None),
+    "Softplus": ("activations", "Softplus", None),
+    "Threshold": ("activations", "Threshold", None),
+    "GLU": ("activations", "GLU", None),
+    "Softmax": ("activations", "Softmax", None),
+    "Softmin": ("activations", "Softmin", None),
+    "Softmax2d": ("activations", "Softmax2d", None),
+    "LogSoftmax": ("activations", "LogSoftmax", None),
+    "Identity": ("activations", "Identity", None),
+    "Dropout": ("dropout", "Dropout", None),
+    "Dropout1d": ("dropout", "ChannelDropout", 1),
+    "Dropout2d": ("dropout", "ChannelDropout", 2),
+    "Dropout3d": ("dropout", "ChannelDropout", 3),
+    "AlphaDropout": ("dropout", "AlphaDropout", None),
+    "FeatureAlphaDropout": ("dropout", "FeatureAlphaDropout", None),
+    "BatchNorm1d": ("norms", "BatchNorm", 1),
+    "BatchNorm2d": ("norms", "BatchNorm", 2),
+    "BatchNorm3d": ("norms", "BatchNorm", 3),
+    "SyncBatchNorm": ("norms", "SyncBatchNorm", None),
+    "InstanceNorm1d": ("norms", "InstanceNorm", 1),
+    "InstanceNorm2d": ("norms", "InstanceNorm", 2),
+    "InstanceNorm3d": ("norms", "InstanceNorm", 3),
+    "GroupNorm": ("norms", "GroupNorm", None),
+    "LayerNorm": ("norms", "LayerNorm", None),
+    "RMSNorm": ("norms", "RMSNorm", None),
+    "LocalResponseNorm": ("norms", "LocalResponseNorm", None),
+    "CrossMapLRN2d": ("norms", "CrossMapLRN2d", None),
+    "Flatten": ("reshape", "Flatten", None),
+    "Unflatten": ("reshape", "Unflatten", None),
+    "Linear": ("linear", "Linear", None),
+    "Upsample": ("resampling", "Upsample", None),
+    "UpsamplingNearest2d": ("resampling", "UpsamplingNearest2d", None),
+    "UpsamplingBilinear2d": ("resampling", "UpsamplingBilinear2d", None),
+    "PixelShuffle": ("resampling", "PixelShuffle", None),
+    "PixelUnshuffle": ("resampling", "PixelUnshuffle", None),
+    "ChannelShuffle": ("resampling", "ChannelShuffle", None),
+    "Unfold": ("resampling", "Unfold", None),
+    "Fold": ("resampling", "Fold", None),
+    "ZeroPad1d": ("pads", "ZeroPad", 1),
+    "ZeroPad2d": ("pads", "ZeroPad", 2),
+    "ZeroPad3d": ("pads", "ZeroPad", 3),
+    "ConstantPad1d": ("pads", "ConstantPad", 1),
+    "ConstantPad2d": ("pads", "ConstantPad", 2),
+    "ConstantPad3d": ("pads", "ConstantPad", 3),
+    "ReflectionPad1d": ("pads", "ReflectionPad", 1),
+    "ReflectionPad2d": ("pads", "ReflectionPad", 2),
+    "ReflectionPad3d": ("pads", "ReflectionPad", 3),
+    "ReplicationPad1d": ("pads", "ReplicationPad", 1),
+    "ReplicationPad2d": ("pads", "ReplicationPad", 2),
+    "ReplicationPad3d": ("pads", "ReplicationPad", 3),
+    "CircularPad1d": ("pads", "CircularPad", 1),
+    "CircularPad2d": ("pads", "CircularPad", 2),
+    "CircularPad3d": ("pads", "CircularPad", 3),
+    "LPPool1d": ("pooling", "LPPool", 1),
+    "LPPool2d": ("pooling", "LPPool", 2),
+    "LPPool3d": ("pooling", "LPPool", 3),
+    "FractionalMaxPool2d": ("pooling", "FractionalMaxPool", 2),
+    "FractionalMaxPool3d": ("pooling", "FractionalMaxPool", 3),
+    "MaxUnpool1d": ("pooling", "MaxUnpool", 1),
+    "MaxUnpool2d": ("pooling", "MaxUnpool", 2),
+    "MaxUnpool3d": ("pooling", "MaxUnpool", 3),
+}
+
+
+class _Modules(Mapping[str, tuple[type[Module], int | None]]):
+    """PyTorch class name → (layer class, dims), each family imported when first asked."""
+
+    def __getitem__(self, name: str) -> tuple[type[Module], int | None]:
+        module, cls, dims = _WHERE[name]
+        found = getattr(importlib.import_module(f"convcalc.layers.{module}"), cls)
+        return found, dims
+
+    def __contains__(self, name: object) -> bool:
+        return name in _WHERE
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(_WHERE)
+
+    def __len__(self) -> int:
+        return len(_WHERE)
+
+
+MODULES = _Modules()
 
 # conv and pooling (convcalc.specs, as `shape` knows them), then the rest, then the Lazy ones
 SUPPORTED: tuple[str, ...] = (*SIGNATURES, *MODULES, *LAZY)
@@ -247,8 +230,7 @@ def signature(class_name: str) -> tuple[str, ...]:
         return SIGNATURES[class_name]
     if class_name in LAZY:
         return LAZY[class_name].positional
-    cls = MODULES.get(class_name, (None, None))[0]
-    return () if cls is None else cls.positional
+    return MODULES[class_name][0].positional if class_name in MODULES else ()
 
 
 def apply(layer: Layer, shape: Shape) -> Effect:
