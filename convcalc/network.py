@@ -594,12 +594,24 @@ def read_source(path: str, limit: int = MAX_FILE_BYTES) -> str:
             data = handle.read(limit + 1)  # the file may have grown since fstat
     finally:
         os.close(fd)
+    return _text(data, path, limit)
+
+
+def read_stdin(limit: int = MAX_FILE_BYTES) -> str:
+    """The model source on standard input, at most `limit` bytes, as a file's."""
+    import sys
+
+    return _text(sys.stdin.buffer.read(limit + 1), "stdin", limit)
+
+
+def _text(data: bytes, where: str, limit: int) -> str:
+    """UTF-8 text of at most `limit` bytes (the read asked for one byte more)."""
     if len(data) > limit:
-        raise InputError(f"file: {path} has more than the {limit:,} bytes allowed")
+        raise InputError(f"file: {where} has more than the {limit:,} bytes allowed")
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise InputError(f"file: {path} is not UTF-8 text (byte {exc.start})") from None
+        raise InputError(f"file: {where} is not UTF-8 text (byte {exc.start})") from None
 
 
 def _file_type(mode: int) -> str:

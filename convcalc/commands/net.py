@@ -23,7 +23,6 @@ EPILOG = (
     "  $ convcalc net --file model.py --dtype float16 --json\n"
     "  $ convcalc net -f resnet.py --model 'ResNet18()' -i 1,3,32,32 --depth 2"
 )
-MAX_STDIN_BYTES = 1_000_000
 
 
 def net(
@@ -107,7 +106,7 @@ def net(
         raise typer.BadParameter("give layer expressions or --file", param_hint="EXPR")
     source: network.ModelSource
     if file == "-":
-        source = _stdin()
+        source = network.read_stdin()
     elif file is not None:
         source = Path(file)
     else:
@@ -154,18 +153,3 @@ def _print(result: object, dtype: str, depth: int | None) -> None:
             result, dtype, depth=depth, width=width, ascii_only=ascii_only
         )
     )
-
-
-def _stdin() -> str:
-    """The model source on stdin, at most MAX_STDIN_BYTES."""
-    import sys
-
-    from convcalc.errors import InputError
-
-    data = sys.stdin.buffer.read(MAX_STDIN_BYTES + 1)
-    if len(data) > MAX_STDIN_BYTES:
-        raise InputError(f"file: stdin has more than the {MAX_STDIN_BYTES:,} bytes allowed")
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise InputError(f"file: stdin is not UTF-8 text (byte {exc.start})") from None
