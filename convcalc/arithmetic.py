@@ -16,8 +16,8 @@ from fractions import Fraction
 from functools import lru_cache
 
 from convcalc import padding as padding_rules
-from convcalc.arguments import INT64_MAX
-from convcalc.errors import LayerError, LimitError
+from convcalc.arguments import INT64_MAX, is_int
+from convcalc.errors import InputError, LayerError, LimitError
 from convcalc.notation import count_text, json_number, shape_text
 from convcalc.specs import (
     AdaptiveAvgPool,
@@ -221,6 +221,36 @@ def check_input_shape(input_shape: tuple[int, ...]) -> None:
     if not input_shape or any(size < 0 for size in input_shape):
         raise LayerError(f"input: sizes must be ≥ 0, got {shape_text(input_shape)}")
     check_tensor("input", input_shape)
+
+
+def output_index(
+    at: int | Sequence[int], output_shape: tuple[int, ...], dims: int
+) -> tuple[int, tuple[int, ...]]:
+    """One output element named by all its indexes or by its `dims` spatial ones (negative
+    ones count from the end, as in Python): how many leading axes were left out, and the
+    given indexes wrapped into range.  InputError names the axis and the sizes."""
+    wanted = (at,) if isinstance(at, int) else tuple(at)
+    if not all(is_int(i) for i in wanted):
+        raise InputError(f"at: expected integer indexes, got {at!r}")
+    rank = len(output_shape)
+    if len(wanted) not in {rank, dims}:
+        raise InputError(
+            f"at: the output {shape_text(output_shape, 'python')} has {rank} axes; give "
+            f"{rank} indexes"
+            + (f" or the {dims} spatial ones" if dims != rank else "")
+            + f", got {len(wanted)}"
+        )
+    offset = rank - len(wanted)
+    index = []
+    for axis, i in enumerate(wanted, start=offset):
+        size = output_shape[axis]
+        if not -size <= i < size:
+            raise InputError(
+                f"at: index {i} is out of range for output axis {axis} of size {size} "
+                f"(output shape {shape_text(output_shape, 'python')})"
+            )
+        index.append(i % size)
+    return offset, tuple(index)
 
 
 def check_tensor(name: str, shape: Sequence[int]) -> None:

@@ -19,7 +19,7 @@ from typing import Any, overload
 from convcalc import arrays
 from convcalc import explain as explaining
 from convcalc.arguments import is_int
-from convcalc.arithmetic import ChannelGroups, LayerShape, analyze
+from convcalc.arithmetic import ChannelGroups, LayerShape, analyze, output_index
 from convcalc.errors import InputError, LayerError
 from convcalc.execute import check, run_layer
 from convcalc.execute.bounds import BoundError, amount
@@ -303,28 +303,8 @@ def _resolve_at(
     at: int | Sequence[int], output_shape: tuple[int, ...], dims: int, lead: int
 ) -> _Targets:
     """`at` in the user's rank (all axes, or the spatial ones) → batched PyTorch indexes."""
-    wanted = (at,) if isinstance(at, int) else tuple(at)
-    if not all(is_int(i) for i in wanted):
-        raise InputError(f"at: expected integer indexes, got {at!r}")
-    user_rank = len(output_shape)
-    if len(wanted) not in {user_rank, dims}:
-        raise InputError(
-            f"at: the output {shape_text(output_shape, 'python')} has {user_rank} axes; give "
-            f"{user_rank} indexes"
-            + (f" or the {dims} spatial ones" if dims != user_rank else "")
-            + f", got {len(wanted)}"
-        )
-    offset = user_rank - len(wanted)
-    index = []
-    for axis, i in enumerate(wanted, start=offset):
-        size = output_shape[axis]
-        if not -size <= i < size:
-            raise InputError(
-                f"at: index {i} is out of range for output axis {axis} of size {size} "
-                f"(output shape {shape_text(output_shape, 'python')})"
-            )
-        index.append(i % size)
-    return _Targets(output_shape[:offset], 2 - lead, tuple(index))
+    offset, index = output_index(at, output_shape, dims)
+    return _Targets(output_shape[:offset], 2 - lead, index)
 
 
 def _planes(shape: LayerShape, explanation: Explanation, xb: Any) -> tuple[Plane, ...]:

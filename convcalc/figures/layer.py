@@ -16,7 +16,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from convcalc.arithmetic import LayerShape
+from convcalc.arithmetic import LayerShape, output_index
 from convcalc.errors import InputError
 from convcalc.figures import axes as axis_views
 from convcalc.figures.axes import AxisRule, AxisView, Positions
@@ -101,24 +101,8 @@ def resolve_at(shape: LayerShape, at: int | Sequence[int] | None, lead: int) -> 
             f"input: nothing to draw: the input {shape_text(shape.input_shape)} gives the "
             f"output {shape_text(shape.output_shape)}"
         )
-    wanted = (0,) * dims if at is None else ((at,) if isinstance(at, int) else tuple(at))
-    if len(wanted) not in {dims, len(out)}:
-        raise InputError(
-            f"at: the output {shape_text(out, 'python')} has {len(out)} axes; give "
-            f"{len(out)} indexes"
-            + (f" or the {dims} spatial ones" if dims != len(out) else "")
-            + f", got {len(wanted)}"
-        )
-    index = []
-    for axis, i in enumerate(wanted, start=len(out) - len(wanted)):
-        size = out[axis]
-        if not -size <= i < size:
-            raise InputError(
-                f"at: index {i} is out of range for output axis {axis} of size {size} "
-                f"(output shape {shape_text(out, 'python')})"
-            )
-        index.append(i % size)
-    head = [0] * (lead - (len(index) - dims)) + index[: len(index) - dims]
+    _, index = output_index((0,) * dims if at is None else at, out, dims)
+    head = [0] * (lead - (len(index) - dims)) + list(index[: len(index) - dims])
     n, c = (head[0], head[1]) if lead == 2 else (0, head[0] if lead else 0)
     if isinstance(shape.spec, Conv | ConvTranspose):
         assert shape.channels is not None
