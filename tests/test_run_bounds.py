@@ -14,14 +14,13 @@ from __future__ import annotations
 import dataclasses
 import io
 import json
-import subprocess
-import sys
 from fractions import Fraction
 from itertools import product
 from pathlib import Path
 
 import numpy as np
 import pytest
+from bounded_runs import run_bounded
 from conftest import assert_clean_error, require_torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -33,42 +32,12 @@ from convcalc.explain import MAX_EXPLAIN_TERMS, _landing
 from convcalc.runs import MAX_JSON_ELEMENTS, run
 from convcalc.specs import make_spec
 
-LIMIT = 3 * 2**30  # the issue's address-space limit
 SECONDS = 3.0  # "a second or two" (~1 s measured at the bounds), with room for a busy machine
-
-# Runs every command line of stdin's JSON list through the real entry point, one process under
-# the limit, and reports (exit code, seconds, stdout, stderr) for each.
-_RUNNER = f"""
-import contextlib, io, json, resource, sys, time
-resource.setrlimit(resource.RLIMIT_AS, ({LIMIT}, {LIMIT}))
-from convcalc.cli import main
-results = []
-for args in json.loads(sys.stdin.read()):
-    out, err = io.StringIO(), io.StringIO()
-    start = time.perf_counter()
-    code = 0
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        try:
-            main(args)
-        except SystemExit as exc:
-            code = exc.code if isinstance(exc.code, int) else 1
-    results.append([code, time.perf_counter() - start, out.getvalue(), err.getvalue()])
-print(json.dumps(results))
-"""
 
 
 def run_limited(cases: list[list[str]]) -> list[tuple[int, float, str, str]]:
-    done = subprocess.run(
-        [sys.executable, "-c", _RUNNER],
-        input=json.dumps(cases),
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env={"COLUMNS": "80", "NO_COLOR": "1", "PATH": "/usr/bin:/bin"},
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    return [tuple(r) for r in json.loads(done.stdout)]  # type: ignore[misc]
+    """(exit code, wall seconds, stdout, stderr) of each command line, under 3 GiB."""
+    return [(o.code, o.wall, o.out, o.err) for o in run_bounded(cases)]
 
 
 def assert_bounded(args: list[str], result: tuple[int, float, str, str]) -> None:

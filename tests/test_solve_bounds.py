@@ -8,14 +8,11 @@ run of issue 17 did), one process per family, timing each command line by its CP
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
-import textwrap
 
 import pytest
+from bounded_runs import MEMORY, run_bounded
 from conftest import assert_clean_error
 
-MEMORY = 3 * 2**30  # bytes of address space
 # CPU seconds one command line may take, start-up and imports excluded (issue 17: "within a
 # second or two"; the worst measured is 0.4 s, on a shared 2-core machine)
 SECONDS = 1.5
@@ -26,42 +23,12 @@ SIZES = [10**3, 10**9, 2**62, 2**63 - 1, 2**63, 10**30]
 
 def _run_family(lines: list[list[str]]) -> list[dict[str, object]]:
     """Run each command line in one child under the memory limit: exit code, output, CPU time."""
-    code = textwrap.dedent(
-        f"""
-        import contextlib, io, json, resource, sys, time
-        resource.setrlimit(resource.RLIMIT_AS, ({MEMORY}, {MEMORY}))
-        from convcalc.cli import main
-        import convcalc.render.solve, convcalc.solve  # imported before the clock starts
-        results = []
-        for args in json.loads(sys.stdin.read()):
-            out, err = io.StringIO(), io.StringIO()
-            start = time.process_time()
-            code = 0
-            with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-                try:
-                    main(args)
-                except SystemExit as exc:
-                    code = exc.code if isinstance(exc.code, int) else 1
-            results.append(
-                {{"args": args, "code": code, "out": out.getvalue(), "err": err.getvalue(),
-                 "seconds": time.process_time() - start}}
-            )
-        print(json.dumps(results))
-        """
-    )
-    env = {"COLUMNS": "80", "NO_COLOR": "1", "PATH": "/usr/bin:/bin"}
-    done = subprocess.run(
-        [sys.executable, "-c", code],
-        input=json.dumps(lines),
-        capture_output=True,
-        text=True,
-        env=env,
-        check=False,
-        timeout=120,
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    results: list[dict[str, object]] = json.loads(done.stdout)
-    return results
+    return [
+        {"args": o.args, "code": o.code, "out": o.out, "err": o.err, "seconds": o.cpu}
+        for o in run_bounded(
+            lines, memory=MEMORY, preload=("convcalc.render.solve", "convcalc.solve")
+        )
+    ]
 
 
 def _check(results: list[dict[str, object]]) -> None:
