@@ -13,7 +13,6 @@ import re
 import sys
 from typing import IO, TYPE_CHECKING, cast
 
-from convcalc.notation import fraction_text as fmt_fraction
 from convcalc.notation import shape_text
 
 if TYPE_CHECKING:
@@ -26,7 +25,6 @@ if TYPE_CHECKING:
 __all__ = [
     "FLAG_WORDS",
     "fit_columns",
-    "fmt_fraction",
     "fmt_int",
     "fmt_shape",
     "is_ascii",

@@ -7,7 +7,8 @@ from rich.table import Table
 from rich.text import Text
 
 from convcalc.arithmetic import LayerShape, WindowAxis
-from convcalc.render import fmt_fraction, fmt_int, fmt_shape, make_table, warnings_text
+from convcalc.notation import fraction_text
+from convcalc.render import fmt_int, fmt_shape, make_table, warnings_text
 
 
 def shape_report(
@@ -68,7 +69,7 @@ def shape_report(
         kind = " (pooling)" if result.weight_shape is None else " per sample" if spatial else ""
         summary.add_row("MACs", fmt_int(result.macs) + kind)
     summary.add_row("receptive field", " × ".join(map(str, result.receptive_field)))
-    summary.add_row("jump", " × ".join(fmt_fraction(j) for j in result.jump))
+    summary.add_row("jump", " × ".join(fraction_text(j) for j in result.jump))
     if counted and result.init_bound is not None:
         summary.add_row(
             "init bound",
