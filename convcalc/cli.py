@@ -11,30 +11,63 @@ import gc
 import importlib
 import os
 import sys
-from typing import TYPE_CHECKING, Annotated, Any, Optional
-
-import typer
+from functools import cache
+from typing import TYPE_CHECKING, Annotated, Any
 
 from convcalc import __version__
 from convcalc.commands import COMMANDS, GROUPS
 
 if TYPE_CHECKING:
+    import typer
     from typer.models import CommandInfo, TyperInfo
 
-_ROOT = typer.Typer(
-    name="convcalc",
-    help="Convolution arithmetic exactly as PyTorch computes it, without PyTorch.",
-    no_args_is_help=True,
-    add_completion=False,
-    rich_markup_mode=None,
-    pretty_exceptions_enable=False,
-    context_settings={"help_option_names": ["-h", "--help"]},
-)
+# typer is imported by the functions below, not here: the console script turns the cyclic
+# collector off first, and importing typer, pydantic and rich with it on costs ~1.3× a bare
+# Python start in collections that find nothing.
 
 
-def _app(names: list[str]) -> typer.Typer:
+@cache
+def _root_app() -> "typer.Typer":
+    import typer
+
+    root = typer.Typer(
+        name="convcalc",
+        help="Convolution arithmetic exactly as PyTorch computes it, without PyTorch.",
+        no_args_is_help=True,
+        add_completion=False,
+        rich_markup_mode=None,
+        pretty_exceptions_enable=False,
+        context_settings={"help_option_names": ["-h", "--help"]},
+    )
+
+    def _version(value: bool) -> None:
+        if value:
+            typer.echo(f"convcalc {__version__}")
+            raise typer.Exit
+
+    @root.callback()
+    def _root(
+        # a plain bool: typer (0.29) builds no pydantic adapter for a flag left as it is, so
+        # help that needs no spec never imports pydantic
+        version: Annotated[
+            bool,
+            typer.Option(
+                "--version",
+                "-V",
+                callback=_version,
+                is_eager=True,
+                help="Show the version and exit.",
+            ),
+        ] = False,
+    ) -> None:
+        """Convolution arithmetic exactly as PyTorch computes it, without PyTorch."""
+
+    return root
+
+
+def _app(names: list[str]) -> "typer.Typer":
     """The root app with the commands `names` registered (their modules imported)."""
-    app = copy.copy(_ROOT)
+    app = copy.copy(_root_app())
     app.registered_groups, app.registered_commands = [], []
     for name in names:
         if name in GROUPS:
@@ -45,7 +78,7 @@ def _app(names: list[str]) -> typer.Typer:
     return app
 
 
-def full_app() -> typer.Typer:
+def full_app() -> "typer.Typer":
     """The whole app, every command registered (completion scripts, tests)."""
     return _app([*GROUPS, *COMMANDS])
 
@@ -54,24 +87,6 @@ def __getattr__(name: str) -> Any:
     if name == "app":  # `from convcalc.cli import app`: the whole app, built on demand
         return full_app()
     raise AttributeError(f"module 'convcalc.cli' has no attribute {name!r}")
-
-
-def _version(value: bool) -> None:
-    if value:
-        typer.echo(f"convcalc {__version__}")
-        raise typer.Exit
-
-
-@_ROOT.callback()
-def _root(
-    version: Annotated[
-        Optional[bool],  # noqa: UP045 - typer reads the annotation at run time
-        typer.Option(
-            "--version", "-V", callback=_version, is_eager=True, help="Show the version and exit."
-        ),
-    ] = None,
-) -> None:
-    """Convolution arithmetic exactly as PyTorch computes it, without PyTorch."""
 
 
 def main(argv: list[str] | None = None) -> Any:
@@ -122,6 +137,8 @@ def click_command(args: list[str], *, whole: bool = False) -> Any:
     help builds the sub-apps without their commands.  Output is the same as the whole tree's
     (tests/test_terminal.py); `whole=True` builds the whole tree, as `app()` does.
     """
+    import typer
+
     name = args[0] if args else None
     if whole:
         return typer.main.get_command(full_app())
@@ -131,7 +148,7 @@ def click_command(args: list[str], *, whole: bool = False) -> Any:
     elif name in COMMANDS:
         slim = _app([name])
     else:  # top-level help, --version, or an unknown command: names and help lines only
-        slim = copy.copy(_ROOT)
+        slim = copy.copy(_root_app())
         slim.registered_groups = [
             typer.models.TyperInfo(typer.Typer(name=group, help=text))
             for group, (_, text) in GROUPS.items()
@@ -139,50 +156,90 @@ def click_command(args: list[str], *, whole: bool = False) -> Any:
         slim.registered_commands = [
             _listed_only(command, text) for command, (_, text) in COMMANDS.items()
         ]
-    return typer.main.get_command(slim)
+    command = typer.main.get_command(slim)
+    _help_flag_off(command)
+    return command
+
+
+def _help_flag_off(command: Any) -> None:
+    """Give every command's --help the value False when it is not given (click leaves None).
+
+    typer 0.29 builds a pydantic validator for every parameter whose value is not already a
+    bool, the unused --help of each command level included; that alone imports pydantic
+    (~6× a bare Python start) for help pages that need no spec.  click's default_map is its
+    documented way to set a parameter's default per context.
+    """
+    command.context_settings.setdefault("default_map", {"help": False})
+    for sub in getattr(command, "commands", {}).values():
+        _help_flag_off(sub)
 
 
 def _listed_only(name: str, text: str) -> "CommandInfo":
-    """A command as the top-level help lists it: its name and help, none of its parameters."""
+    """A command as a help page lists it: its name and help, none of its parameters."""
+    from typer.models import CommandInfo
 
     def listed() -> None:
-        """Stands in for the command in the top-level help."""
+        """Stands in for the command in a help page."""
 
     listed.__doc__ = text
-    return typer.models.CommandInfo(name=name, callback=listed)
+    return CommandInfo(name=name, callback=listed)
 
 
-def _slim_group(info: "TyperInfo", args: list[str] | None) -> "TyperInfo":
-    """`info` with only the command args[0] names (None: with no commands at all).
+def _without_parameters(info: "CommandInfo") -> "CommandInfo":
+    """`info` as a help page lists it (name, help, hidden...), with no parameters to build."""
 
-    Kept whole when the sub-app has a callback (its options could take args[0] as a value)
-    or sub-groups, or when args[0] names no command (help and click's suggestions need all).
-    """
+    def listed() -> None:
+        pass
+
+    listed.__doc__ = info.callback.__doc__ if info.callback else None
+    slim = copy.copy(info)
+    slim.name = _command_name(info)
+    slim.callback = listed
+    return slim
+
+
+def _slim_group(info: "TyperInfo", args: list[str], normalize: Any = None) -> "TyperInfo":
+    """`info` with only what args[0] names: that command, or that sub-group (slimmed in turn
+    by args[1:]).  When args[0] names neither (the group's help, or a misspelt command),
+    every command as a stand-in with its name and help only: that is all the help page and
+    click's suggestions read.  Kept whole when the sub-app has a callback (its options could
+    take args[0] as a value)."""
     sub = info.typer_instance
     assert sub is not None
-    if args is not None and (sub.registered_callback or sub.registered_groups or not args):
+    if sub.registered_callback:
         return info
-    if args is None:
-        kept = []
-    else:
-        settings = sub.info.context_settings
-        normalize = settings.get("token_normalize_func") if isinstance(settings, dict) else None
-        name = normalize(args[0]) if normalize else args[0]
-        kept = [c for c in sub.registered_commands if _command_name(c) == name]
-        if not kept:
-            return info
+    settings = sub.info.context_settings
+    own = settings.get("token_normalize_func") if isinstance(settings, dict) else None
+    normalize = own or normalize
+    name = (normalize(args[0]) if normalize else args[0]) if args else None
+    groups = [g for g in sub.registered_groups if _group_name(g) == name]
+    commands = [c for c in sub.registered_commands if _command_name(c) == name]
+    if groups:
+        commands, groups = [], [_slim_group(groups[0], args[1:], normalize)]
+    elif not commands:
+        commands = [_without_parameters(c) for c in sub.registered_commands]
+        groups = [_slim_group(g, [], normalize) for g in sub.registered_groups]
     slim_sub = copy.copy(sub)
-    slim_sub.registered_commands = kept
-    slim_sub.registered_groups = []
+    slim_sub.registered_commands = commands
+    slim_sub.registered_groups = groups
     slim_info = copy.copy(info)
     slim_info.typer_instance = slim_sub
     return slim_info
 
 
+def _group_name(info: "TyperInfo") -> str | None:
+    from typer.main import solve_typer_info_defaults
+
+    name = solve_typer_info_defaults(info).name
+    return name if isinstance(name, str) else None
+
+
 def _command_name(info: "CommandInfo") -> str | None:
     if info.name:
         return info.name
-    return typer.main.get_command_name(info.callback.__name__) if info.callback else None
+    from typer.main import get_command_name
+
+    return get_command_name(info.callback.__name__) if info.callback else None
 
 
 def _fail(message: str) -> None:

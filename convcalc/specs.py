@@ -5,8 +5,8 @@ refuses what the constructor (or its forward, where no input is needed to know) 
 that need the input shape live in `arithmetic`.
 """
 
-from __future__ import annotations
-
+# No `from __future__ import annotations`: pydantic would evaluate every field's annotation
+# text when each class is made (~half of this module's import time).
 import math
 from typing import Any, ClassVar, Literal
 
@@ -56,7 +56,7 @@ class LayerSpec(Arguments):
         return kinds.torch_name(self.family, self.dims)
 
     @model_validator(mode="after")
-    def _check_sizes(self) -> LayerSpec:
+    def _check_sizes(self) -> "LayerSpec":
         for name, low in self.size_fields:
             value = getattr(self, name)
             if value is None or isinstance(value, str):
@@ -100,7 +100,7 @@ class LayerSpec(Arguments):
 _CONV_SIZE_FIELDS = (("kernel_size", 1), ("stride", 1), ("padding", 0), ("dilation", 0))
 
 
-def _check_conv_channels(spec: Conv | ConvTranspose) -> None:
+def _check_conv_channels(spec: "Conv | ConvTranspose") -> None:
     for name in ("in_channels", "out_channels"):
         if getattr(spec, name) < 0:
             raise refuse(name, f"must be ≥ 0, got {getattr(spec, name)}")
@@ -116,7 +116,7 @@ def _check_conv_channels(spec: Conv | ConvTranspose) -> None:
             )
 
 
-def _common_divisors(spec: Conv | ConvTranspose) -> str:
+def _common_divisors(spec: "Conv | ConvTranspose") -> str:
     """The valid group counts: the divisors of gcd(in, out), found in O(√gcd), bounded."""
     g = math.gcd(spec.in_channels, spec.out_channels)
     if g == 0:
@@ -146,7 +146,7 @@ class Conv(LayerSpec):
     padding_mode: Str = "zeros"
 
     @model_validator(mode="after")
-    def _check_padding(self) -> Conv:
+    def _check_padding(self) -> "Conv":
         _check_conv_channels(self)
         if isinstance(self.padding, str):
             if self.padding not in PADDING_STRINGS:
@@ -212,7 +212,7 @@ class ConvTranspose(LayerSpec):
         return data
 
     @model_validator(mode="after")
-    def _check_transposed(self) -> ConvTranspose:
+    def _check_transposed(self) -> "ConvTranspose":
         _check_conv_channels(self)
         if isinstance(self.padding, str):
             raise refuse(
@@ -256,7 +256,7 @@ class AvgPool(LayerSpec):
     divisor_override: OptionalInt = None
 
     @model_validator(mode="after")
-    def _check_divisor(self) -> AvgPool:
+    def _check_divisor(self) -> "AvgPool":
         if self.divisor_override is not None:
             if self.dims == 1:
                 raise refuse("divisor_override", "AvgPool1d has no divisor_override argument")
@@ -269,7 +269,7 @@ class _AdaptiveBase(LayerSpec):
     output_size: OutputSize
 
     @model_validator(mode="after")
-    def _check_output_size(self) -> _AdaptiveBase:
+    def _check_output_size(self) -> "_AdaptiveBase":
         value = self.output_size
         if isinstance(value, tuple) and len(value) != self.dims:
             raise refuse(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING
@@ -14,6 +13,8 @@ if TYPE_CHECKING:
 
 
 def print_json(payload: object) -> None:
+    import json  # only here: help pages and tables never need it
+
     # UTF-8 stdout gets the text as it is; any other encoding gets lossless \u escapes
     utf = "utf" in (getattr(sys.stdout, "encoding", None) or "").lower()
     typer.echo(json.dumps(payload, ensure_ascii=not utf))

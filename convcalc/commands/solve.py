@@ -25,7 +25,6 @@ from convcalc.commands.layer_options import (
 from convcalc.commands.output import print_json
 from convcalc.errors import LayerError
 from convcalc.kinds import FAMILY_PREFIX, family_and_dims, torch_name
-from convcalc.notation import int_text
 
 if TYPE_CHECKING:
     from convcalc.specs import LayerSpec
@@ -272,6 +271,8 @@ def _forward_input(forward: LayerSpec, text: str) -> tuple[tuple[int, ...], str 
     channels = getattr(forward, "in_channels", 1)
     shape = (channels, *spatial)
     who = "its in_channels" if forward.family == "conv" else "a pool keeps any number"
+    from convcalc.notation import int_text
+
     sized = "×".join(map(int_text, spatial))
     return shape, (
         f"input read as spatial sizes {sized} (PyTorch's tensors need C first); "

@@ -3,24 +3,26 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Protocol, TypeVar
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from rich.console import Group, RenderableType
 from rich.text import Text
 
 from convcalc.padding import explicit_pad
 from convcalc.render import fmt_shape, make_table
-from convcalc.solve import (
-    InputsAnswer,
-    LayerAnswer,
-    PaddingAnswer,
-    PaddingAxis,
-    PaddingOption,
-    SchemeMatch,
-    TransposeAnswer,
-    layer_template,
-)
+from convcalc.solve._search import layer_template
 from convcalc.specs import AvgPool, MaxPool
+
+if TYPE_CHECKING:  # one question's records only are loaded by a call
+    from convcalc.solve import (
+        InputsAnswer,
+        LayerAnswer,
+        PaddingAnswer,
+        PaddingAxis,
+        PaddingOption,
+        SchemeMatch,
+        TransposeAnswer,
+    )
 
 MAX_ROWS = 12  # per table; --json lists up to MAX_LISTED per axis, with the exact count
 UNUSED = "unused: trailing input elements after the last one any tap reads."
@@ -274,6 +276,8 @@ def layer_report(answer: LayerAnswer, *, ascii_only: bool = False) -> Renderable
 
 def failure_text(answer: InputsAnswer | PaddingAnswer | TransposeAnswer | LayerAnswer) -> str:
     """Why there is no answer, as the command line says it: its flags, not the parameters."""
+    from convcalc.solve.inputs import InputsAnswer
+
     text = answer.failure or ""
     if isinstance(answer, InputsAnswer):
         for axis in answer.axes:

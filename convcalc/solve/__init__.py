@@ -6,31 +6,81 @@ gives the target.  Axes are solved one at a time; the assembled answer is checke
 the real layer.  One module per question, its answer records and their JSON beside its solver.
 """
 
-from convcalc.solve._search import MAX_LISTED, MAX_SIZE, NoSolution, Reach, layer_template
-from convcalc.solve.inputs import (
-    InputsAnswer,
-    InputsAxis,
-    InputSize,
-    OutputPaddingHint,
-    solve_inputs,
-)
-from convcalc.solve.layer import (
-    MAX_DILATION,
-    MAX_KERNEL,
-    MAX_LIMIT,
-    LayerAnswer,
-    LayerCandidate,
-    solve_layer,
-)
-from convcalc.solve.padding import (
-    PaddingAnswer,
-    PaddingAxis,
-    PaddingOption,
-    SamePadding,
-    SchemeMatch,
-    solve_padding,
-)
-from convcalc.solve.transpose import TransposeAnswer, TransposeAxis, solve_transpose
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+# Each question imports only its own module (a `solve padding` call never loads the search
+# for layers): names are resolved on first use.
+_WHERE = {
+    "convcalc.solve._search": ("MAX_LISTED", "MAX_SIZE", "NoSolution", "Reach", "layer_template"),
+    "convcalc.solve.inputs": (
+        "InputsAnswer",
+        "InputsAxis",
+        "InputSize",
+        "OutputPaddingHint",
+        "solve_inputs",
+    ),
+    "convcalc.solve.layer": (
+        "MAX_DILATION",
+        "MAX_KERNEL",
+        "MAX_LIMIT",
+        "LayerAnswer",
+        "LayerCandidate",
+        "solve_layer",
+    ),
+    "convcalc.solve.padding": (
+        "PaddingAnswer",
+        "PaddingAxis",
+        "PaddingOption",
+        "SamePadding",
+        "SchemeMatch",
+        "solve_padding",
+    ),
+    "convcalc.solve.transpose": ("TransposeAnswer", "TransposeAxis", "solve_transpose"),
+}
+_MODULE_OF = {name: module for module, names in _WHERE.items() for name in names}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _MODULE_OF:
+        raise AttributeError(f"module 'convcalc.solve' has no attribute {name!r}")
+    value = getattr(importlib.import_module(_MODULE_OF[name]), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_MODULE_OF})
+
+
+if TYPE_CHECKING:
+    from convcalc.solve._search import MAX_LISTED, MAX_SIZE, NoSolution, Reach, layer_template
+    from convcalc.solve.inputs import (
+        InputsAnswer,
+        InputsAxis,
+        InputSize,
+        OutputPaddingHint,
+        solve_inputs,
+    )
+    from convcalc.solve.layer import (
+        MAX_DILATION,
+        MAX_KERNEL,
+        MAX_LIMIT,
+        LayerAnswer,
+        LayerCandidate,
+        solve_layer,
+    )
+    from convcalc.solve.padding import (
+        PaddingAnswer,
+        PaddingAxis,
+        PaddingOption,
+        SamePadding,
+        SchemeMatch,
+        solve_padding,
+    )
+    from convcalc.solve.transpose import TransposeAnswer, TransposeAxis, solve_transpose
 
 __all__ = [
     "MAX_DILATION",
