@@ -8,7 +8,7 @@ that need the input shape live in `arithmetic`.
 # No `from __future__ import annotations`: pydantic would evaluate every field's annotation
 # text when each class is made (~half of this module's import time).
 import math
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar, Literal, Self
 
 from pydantic import model_validator
 
@@ -56,7 +56,7 @@ class LayerSpec(Arguments):
         return kinds.torch_name(self.family, self.dims)
 
     @model_validator(mode="after")
-    def _check_sizes(self) -> "LayerSpec":
+    def _check_sizes(self) -> Self:
         for name, low in self.size_fields:
             value = getattr(self, name)
             if value is None or isinstance(value, str):
@@ -146,7 +146,7 @@ class Conv(LayerSpec):
     padding_mode: Str = "zeros"
 
     @model_validator(mode="after")
-    def _check_padding(self) -> "Conv":
+    def _check_padding(self) -> Self:
         _check_conv_channels(self)
         if isinstance(self.padding, str):
             if self.padding not in PADDING_STRINGS:
@@ -212,7 +212,7 @@ class ConvTranspose(LayerSpec):
         return data
 
     @model_validator(mode="after")
-    def _check_transposed(self) -> "ConvTranspose":
+    def _check_transposed(self) -> Self:
         _check_conv_channels(self)
         if isinstance(self.padding, str):
             raise refuse(
@@ -256,7 +256,7 @@ class AvgPool(LayerSpec):
     divisor_override: OptionalInt = None
 
     @model_validator(mode="after")
-    def _check_divisor(self) -> "AvgPool":
+    def _check_divisor(self) -> Self:
         if self.divisor_override is not None:
             if self.dims == 1:
                 raise refuse("divisor_override", "AvgPool1d has no divisor_override argument")
@@ -269,7 +269,7 @@ class _AdaptiveBase(LayerSpec):
     output_size: OutputSize
 
     @model_validator(mode="after")
-    def _check_output_size(self) -> "_AdaptiveBase":
+    def _check_output_size(self) -> Self:
         value = self.output_size
         if isinstance(value, tuple) and len(value) != self.dims:
             raise refuse(

@@ -1,7 +1,5 @@
 """What every `net` layer shares: the Effect it has on a shape, and the Module base class."""
 
-from __future__ import annotations
-
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import TYPE_CHECKING, ClassVar, Literal
@@ -71,7 +69,7 @@ class Pointwise(Module):
         return Effect(shape)
 
 
-def effect_of(shape: LayerShape) -> Effect:
+def effect_of(shape: "LayerShape") -> Effect:
     """A conv / pooling layer's `analyze` result as an Effect."""
     return Effect(
         shape.output_shape,

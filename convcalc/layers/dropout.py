@@ -1,6 +1,6 @@
 """Dropout and feature dropout (torch/nn/modules/dropout.py): the shape stays."""
 
-from __future__ import annotations
+from typing import Self
 
 from pydantic import model_validator
 
@@ -15,7 +15,7 @@ class Dropout(Pointwise):
     inplace: Flag = False
 
     @model_validator(mode="after")
-    def _check(self) -> Dropout:
+    def _check(self) -> Self:
         if not 0 <= self.p <= 1:
             raise refuse("p", f"dropout probability has to be between 0 and 1, but got {self.p}")
         return self

@@ -1,9 +1,8 @@
 """nn.Linear (torch/nn/modules/linear.py): weight `torch.empty((out_features, in_features))`,
 bias only where `if bias:` holds."""
 
-from __future__ import annotations
-
 import math
+from typing import Self
 
 from pydantic import model_validator
 
@@ -22,7 +21,7 @@ class Linear(Module):
     bias: Flag = True
 
     @model_validator(mode="after")
-    def _check(self) -> Linear:
+    def _check(self) -> Self:
         for name in ("in_features", "out_features"):
             if getattr(self, name) < 0:
                 raise refuse(name, f"must be ≥ 0, got {getattr(self, name)}")

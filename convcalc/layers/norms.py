@@ -5,10 +5,8 @@ the constructors, so they are Flags.  Training-mode-only refusals (one value per
 eps = 0) are warnings: a summary describes the model, and in eval mode PyTorch runs it.
 """
 
-from __future__ import annotations
-
 import math
-from typing import ClassVar
+from typing import ClassVar, Self
 
 from pydantic import model_validator
 
@@ -39,7 +37,7 @@ class _Norm(Module):
     bias: Flag = True
 
     @model_validator(mode="after")
-    def _check(self) -> _Norm:
+    def _check(self) -> Self:
         if (self.affine or self.track_running_stats) and self.num_features < 0:
             raise refuse("num_features", f"must be ≥ 0, got {self.num_features}")
         return self
@@ -167,7 +165,7 @@ class GroupNorm(Module):
     bias: Flag = True
 
     @model_validator(mode="after")
-    def _check(self) -> GroupNorm:
+    def _check(self) -> Self:
         if self.num_groups < 1:
             raise refuse("num_groups", f"must be ≥ 1, got {self.num_groups}")
         if self.num_channels < 0:
@@ -227,7 +225,7 @@ class LayerNorm(Module):
         return (ns,) if isinstance(ns, int) else ns
 
     @model_validator(mode="after")
-    def _check(self) -> LayerNorm:
+    def _check(self) -> Self:
         if any(n < 0 for n in self.dims_shape) and self.elementwise_affine:
             raise refuse("normalized_shape", f"sizes must be ≥ 0, got {self.normalized_shape}")
         return self
@@ -284,7 +282,7 @@ class RMSNorm(Module):
         return (ns,) if isinstance(ns, int) else ns
 
     @model_validator(mode="after")
-    def _check(self) -> RMSNorm:
+    def _check(self) -> Self:
         if any(n < 0 for n in self.dims_shape) and self.elementwise_affine:
             raise refuse("normalized_shape", f"sizes must be ≥ 0, got {self.normalized_shape}")
         return self

@@ -1,8 +1,6 @@
 """ZeroPad / ConstantPad / ReflectionPad / ReplicationPad / CircularPad 1d-3d
 (torch/nn/modules/padding.py): F.pad with the module's mode; the shape rule is `padding`'s."""
 
-from __future__ import annotations
-
 from fractions import Fraction
 from typing import ClassVar
 

@@ -2,9 +2,8 @@
 (F.lp_pool*d: avg_pool*d without padding of x^p, so its shape is the pool's; max_pool for
 p = ±inf), fractional max pooling and max unpooling."""
 
-from __future__ import annotations
-
 import math
+from typing import Self
 
 from pydantic import model_validator
 
@@ -27,7 +26,7 @@ class LPPool(Module):
     ceil_mode: Bool = False
 
     @model_validator(mode="after")
-    def _check(self) -> LPPool:
+    def _check(self) -> Self:
         if self.norm_type == 0:
             raise refuse("norm_type", "must not be 0 (the output is a 1/norm_type power)")
         # lp_pool2d/3d unpack the kernel into exactly 2 or 3 sizes
@@ -69,7 +68,7 @@ class FractionalMaxPool(Module):
     return_indices: Flag = False
 
     @model_validator(mode="after")
-    def _check(self) -> FractionalMaxPool:
+    def _check(self) -> Self:
         if self.output_size is None and self.output_ratio is None:
             raise refuse(
                 "output_size",

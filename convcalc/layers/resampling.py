@@ -1,11 +1,9 @@
 """Upsampling and pixel (un)shuffle (torch/nn/modules/upsampling.py, pixelshuffle.py and
 F.interpolate in torch/nn/functional.py)."""
 
-from __future__ import annotations
-
 import math
 from fractions import Fraction
-from typing import ClassVar
+from typing import ClassVar, Self
 
 from pydantic import model_validator
 
@@ -51,7 +49,7 @@ class Upsample(Module):
     recompute_scale_factor: OptionalFlag = None
 
     @model_validator(mode="after")
-    def _check(self) -> Upsample:
+    def _check(self) -> Self:
         if self.mode == "lanczos":
             raise refuse("mode", "'lanczos' needs antialias=True, which nn.Upsample cannot pass")
         if self.mode not in UPSAMPLE_MODES:

@@ -1,9 +1,8 @@
 """Flatten and Unflatten (torch/nn/modules/flatten.py): they move elements between axes, so
 a tracked receptive field ends where they touch a spatial axis."""
 
-from __future__ import annotations
-
 import math
+from typing import Self
 
 from pydantic import model_validator
 
@@ -40,7 +39,7 @@ class Unflatten(Module):
     unflattened_size: Size
 
     @model_validator(mode="after")
-    def _sizes_are_a_tuple(self) -> Unflatten:
+    def _sizes_are_a_tuple(self) -> Self:
         # nn.Unflatten takes a tuple or list of ints, never a bare int
         if isinstance(self.unflattened_size, int):
             value = self.unflattened_size

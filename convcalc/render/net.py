@@ -20,7 +20,9 @@ MIN_LAYER_WIDTH = 20  # below this, params and MACs go compact (12.3M) to leave 
 GAP = 2  # characters between columns in make_table's tables
 
 
-FAST_ROWS = 50  # from this many rows on, the body is written without rich (same text)
+# from this many rows on, the body is written without rich (the same text, tested at every
+# size): rich's layout of a 12-row table costs more than importing rich
+FAST_ROWS = 0
 
 
 def fitted_table(
