@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
 from fractions import Fraction
 from functools import lru_cache
+from typing import NamedTuple
 
 from convcalc import padding as padding_rules
 from convcalc.arguments import INT64_MAX, is_int
@@ -35,9 +35,13 @@ AXIS_NAMES = {1: ("L",), 2: ("H", "W"), 3: ("D", "H", "W")}
 Pair = tuple[int, int]
 
 
-@dataclass(frozen=True)
-class Axis:
-    """One spatial axis of a layer applied to an input: what every layer has."""
+# Records are NamedTuples rather than frozen dataclasses: a frozen dataclass compiles six
+# methods as it is defined (~0.3 ms a class), and every command-line call defines them.
+
+
+class Axis(NamedTuple):
+    """One spatial axis of a layer applied to an input: what every layer has (an adaptive
+    pool's axes; the others are `WindowAxis`, which has these fields first)."""
 
     name: str
     input: int
@@ -49,10 +53,18 @@ class Axis:
     formula: str  # the output size formula with the numbers substituted
 
 
-@dataclass(frozen=True)
-class WindowAxis(Axis):
+class WindowAxis(NamedTuple):
     """An axis along which one fixed window slides (convs, transposed convs, max/avg pools);
     adaptive pools' windows vary, and their axes are plain `Axis` records."""
+
+    name: str
+    input: int
+    output: int
+    padding: Pair  # applied (before, after); transposed: cropped from the output
+    receptive_field: int  # input elements one output element can depend on
+    jump: Fraction  # input elements between neighbouring outputs
+    unused: int  # trailing input elements no window reaches
+    formula: str  # the output size formula with the numbers substituted
 
     kernel: int
     stride: int  # a pool's stride=None is resolved to its kernel here
@@ -66,8 +78,7 @@ class WindowAxis(Axis):
         return self.dilation * (self.kernel - 1) + 1
 
 
-@dataclass(frozen=True)
-class ChannelGroups:
+class ChannelGroups(NamedTuple):
     """Which input channels feed which output channels of a (transposed) conv."""
 
     in_channels: int
@@ -115,8 +126,7 @@ class ChannelGroups:
         return cls(weight_shape[1] * groups, weight_shape[0], groups)
 
 
-@dataclass(frozen=True)
-class Weights:
+class Weights(NamedTuple):
     """What a conv's constructor creates, known without any input."""
 
     weight_shape: tuple[int, ...]  # conv (out, in/g, *k); transposed (in, out/g, *k)
@@ -126,15 +136,14 @@ class Weights:
     init_bound: float | None  # U(−b, b) for weight and bias (kaiming_uniform_ with a=√5)
 
 
-@dataclass(frozen=True)
-class LayerShape:
+class LayerShape(NamedTuple):
     """Everything `convcalc shape` reports about one layer on one input shape."""
 
     spec: LayerSpec
     input_shape: tuple[int, ...]
     output_shape: tuple[int, ...]
     batched: bool
-    axes: tuple[Axis, ...]
+    axes: tuple[Axis | WindowAxis, ...]
     macs: int
     warnings: tuple[str, ...]
     weights: Weights | None = None  # convs only

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 from convcalc.arguments import is_int
 from convcalc.dtypes import DTYPE_BYTES
@@ -125,8 +125,7 @@ class NetLayer:
         return data
 
 
-@dataclass(frozen=True)
-class Network:
+class Network(NamedTuple):
     """A summarised model: its rows and totals.  `form` says how it was read: a `chain` of
     layers, a `module` (nn.Module classes, forward followed), an `init block` (layers
     assigned in __init__, in order) or `printed` (the text print(model) writes)."""

@@ -11,7 +11,7 @@ output has the standard layer's spatial size.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, replace
+from typing import NamedTuple
 
 from convcalc import padding as padding_rules
 from convcalc.arithmetic import analyze, weights
@@ -25,8 +25,7 @@ DEFAULT_EXPANSION = 6
 BOTTLENECK_REDUCTION = 4
 
 
-@dataclass(frozen=True)
-class LayerCount:
+class LayerCount(NamedTuple):
     """One layer of a variant: its parameters, PyTorch's init bound and, with an input, its
     output shape and MACs."""
 
@@ -57,8 +56,7 @@ class LayerCount:
         }
 
 
-@dataclass(frozen=True)
-class Variant:
+class Variant(NamedTuple):
     """A named way to build the layer: its chain of layers and their totals."""
 
     name: str
@@ -101,8 +99,7 @@ class Variant:
         }
 
 
-@dataclass(frozen=True)
-class Comparison:
+class Comparison(NamedTuple):
     """All variants of one layer, the standard one first, and those that do not apply."""
 
     layer: Layer  # as the user gave it (with their groups)
@@ -379,7 +376,7 @@ def _run(
         except LayerError as exc:
             return counts, f"PyTorch refuses {count.spec.torch_call()} here: {exc}"
         shape = result.output_shape
-        ran.append(replace(count, output_shape=result.output_shape, macs=result.macs))
+        ran.append(count._replace(output_shape=result.output_shape, macs=result.macs))
     return ran, None
 
 

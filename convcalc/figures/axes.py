@@ -41,7 +41,7 @@ class AxisRule:
     cut_at_padding: bool = False
 
     @classmethod
-    def of(cls, axis: Axis, *, avg: bool = False) -> AxisRule:
+    def of(cls, axis: Axis | WindowAxis, *, avg: bool = False) -> AxisRule:
         if isinstance(axis, WindowAxis):
             return cls(
                 axis.name,

@@ -1,8 +1,7 @@
 """What every `net` layer shares: the Effect it has on a shape, and the Module base class."""
 
-from dataclasses import dataclass
 from fractions import Fraction
-from typing import TYPE_CHECKING, ClassVar, Literal
+from typing import TYPE_CHECKING, ClassVar, Literal, NamedTuple
 
 from convcalc.arguments import Arguments
 from convcalc.errors import LayerError
@@ -14,8 +13,7 @@ if TYPE_CHECKING:
 Shape = tuple[int, ...]
 
 
-@dataclass(frozen=True)
-class Effect:
+class Effect(NamedTuple):
     """What one layer does to one input shape."""
 
     output_shape: Shape

@@ -3,8 +3,7 @@ which PyTorch fills from the first input, then the module becomes its ordinary c
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from convcalc.errors import LayerError
 from convcalc.layers.base import Shape
@@ -18,8 +17,7 @@ _CONV_T = (
 _NORM = ("eps", "momentum", "affine", "track_running_stats", "device", "dtype")
 
 
-@dataclass(frozen=True)
-class LazyKind:
+class LazyKind(NamedTuple):
     """One Lazy class: what it becomes, the size it waits for, its own signature."""
 
     target: str  # the class it becomes: Conv2d, Linear, BatchNorm1d
@@ -50,8 +48,7 @@ for _d in (1, 2, 3):
 LAZY["LazyLinear"] = LazyKind("Linear", "in_features", ("out_features", "bias", "device", "dtype"))
 
 
-@dataclass(frozen=True)
-class Lazy:
+class Lazy(NamedTuple):
     """A Lazy module before its first input: its class and the keyword arguments it was given."""
 
     torch_name: str

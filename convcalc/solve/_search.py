@@ -11,8 +11,7 @@ numbers.  Work is bounded by MAX_SIZE's 63 bits and MAX_LISTED, never by a size 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from convcalc.arguments import INT64_MAX, expand
 from convcalc.arithmetic import analyze, weights
@@ -94,8 +93,7 @@ def level(spec: LayerSpec, size: int) -> int:
         return 0
 
 
-@dataclass(frozen=True)
-class Window:
+class Window(NamedTuple):
     """One axis's window as PyTorch takes it."""
 
     kernel: int
@@ -151,8 +149,7 @@ def least_input(spec: LayerSpec, target: int) -> int:
     return high
 
 
-@dataclass(frozen=True)
-class Reach:
+class Reach(NamedTuple):
     """An output size the layer can reach, and the smallest input that reaches it."""
 
     output: int

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from convcalc.arithmetic import AXIS_NAMES, analyze
 from convcalc.solve._search import (
@@ -29,14 +30,12 @@ from convcalc.solve._search import (
 from convcalc.specs import ConvTranspose, LayerSpec
 
 
-@dataclass(frozen=True)
-class InputSize:
+class InputSize(NamedTuple):
     input: int
     unused: int  # trailing input elements no tap reads (arithmetic's unused_input)
 
 
-@dataclass(frozen=True)
-class OutputPaddingHint:
+class OutputPaddingHint(NamedTuple):
     """A transposed conv that misses the target: the output_padding that reaches it."""
 
     output_padding: int
@@ -57,8 +56,7 @@ class InputsAxis:
         return self.count > len(self.sizes)
 
 
-@dataclass(frozen=True)
-class InputsAnswer:
+class InputsAnswer(NamedTuple):
     spec: LayerSpec
     axes: tuple[InputsAxis, ...]
 

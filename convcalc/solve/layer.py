@@ -4,8 +4,7 @@ size to another, simplest first."""
 from __future__ import annotations
 
 import heapq
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from convcalc import padding as padding_rules
 from convcalc.arithmetic import analyze
@@ -28,8 +27,7 @@ MAX_DILATION = 16
 MAX_LIMIT = 1000
 
 
-@dataclass(frozen=True)
-class LayerCandidate:
+class LayerCandidate(NamedTuple):
     spec: LayerSpec
     kernel: int
     stride: int
@@ -38,8 +36,7 @@ class LayerCandidate:
     unused: int
 
 
-@dataclass(frozen=True)
-class LayerAnswer:
+class LayerAnswer(NamedTuple):
     kind: str
     input: int
     target: int
@@ -155,8 +152,7 @@ def solve_layer(
     return LayerAnswer(name, input, target, (), False, nearest)
 
 
-@dataclass(frozen=True)
-class _Entry:
+class _Entry(NamedTuple):
     """One (kernel, dilation) of the search on input L: output ⌊X/s⌋ + 1 with X = L + 2p −
     span, p = 0 … pmax, X ≥ 0 (floor mode, as convs and pools here)."""
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from convcalc import padding as padding_rules
 from convcalc.arithmetic import AXIS_NAMES, analyze
@@ -38,8 +38,7 @@ from convcalc.specs import AvgPool, Conv, ConvTranspose, LayerSpec
 Pair = tuple[int, int]
 
 
-@dataclass(frozen=True)
-class PaddingOption:
+class PaddingOption(NamedTuple):
     before: int
     after: int
     output_padding: int  # transposed convs; 0 otherwise
@@ -52,8 +51,7 @@ class PaddingOption:
         return self.before + self.after
 
 
-@dataclass(frozen=True)
-class SamePadding:
+class SamePadding(NamedTuple):
     """What TensorFlow/Keras and ONNX 'SAME' would pad for this layer and input."""
 
     scheme: str
@@ -82,8 +80,7 @@ class PaddingAxis:
         return self.count > len(self.options)
 
 
-@dataclass(frozen=True)
-class SchemeMatch:
+class SchemeMatch(NamedTuple):
     """A TensorFlow/ONNX 'SAME' scheme beside PyTorch's first answer: the same size is not the
     same values unless every window starts at the same element."""
 
@@ -98,8 +95,7 @@ class SchemeMatch:
     exact_layer: LayerSpec | None
 
 
-@dataclass(frozen=True)
-class PaddingAnswer:
+class PaddingAnswer(NamedTuple):
     spec: LayerSpec  # the layer with padding=0 (the question's layer)
     axes: tuple[PaddingAxis, ...]
     native: LayerSpec | None  # one PyTorch layer with padding= that answers every axis
@@ -450,8 +446,7 @@ def _explicit_count(totals: range, native_totals: range) -> int:
 # --- transposed convs: padding and output_padding in closed form ---------------------------------
 
 
-@dataclass(frozen=True)
-class TransposedReach:
+class TransposedReach(NamedTuple):
     """The outputs (L−1)·s − 2p + d·(k−1) + op + 1 of one transposed-conv axis on input L, over
     p = 0 … MAX_SIZE and op < max(s, d) (ConvUtils.h: output_padding < stride or dilation)."""
 

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from convcalc.arithmetic import WindowAxis, analyze
 from convcalc.solve._search import MAX_SIZE, check_family, compact
@@ -14,8 +13,7 @@ from convcalc.specs import Conv, ConvTranspose, LayerSpec
 MIRRORED_FAMILIES = ("conv", "maxpool", "avgpool")
 
 
-@dataclass(frozen=True)
-class TransposeAxis:
+class TransposeAxis(NamedTuple):
     name: str
     input: int  # the forward layer's input: what the transposed conv must give back
     forward_output: int
@@ -41,8 +39,7 @@ class TransposeAxis:
         return self.max_output_size >= self.min_output
 
 
-@dataclass(frozen=True)
-class TransposeAnswer:
+class TransposeAnswer(NamedTuple):
     forward: LayerSpec
     input_shape: tuple[int, ...]
     output_shape: tuple[int, ...]
