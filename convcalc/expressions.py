@@ -181,8 +181,9 @@ _READ: dict[str, tuple[str, tuple[Any, ...], dict[str, Any]]] = {}
 _MAX_READ = 4096
 
 
-def call_from_node(node: ast.AST, source: str, depth: int = 0) -> Call:
-    """A Call from an ast.Call node whose arguments are all literals."""
+def call_from_node(node: ast.AST, source: str, depth: int = 0, first_line: int = 1) -> Call:
+    """A Call from an ast.Call node whose arguments are all literals (`source` is the text
+    the node was parsed from, whose first line is line `first_line` of the file)."""
     if not isinstance(node, ast.Call):
         raise _refuse(node, f"{_describe(node)} where a layer call belongs")
     if depth > MAX_DEPTH:
@@ -195,7 +196,7 @@ def call_from_node(node: ast.AST, source: str, depth: int = 0) -> Call:
             known_args,
             dict(known_kwargs),
             " ".join(segment.split()),
-            node.lineno,
+            node.lineno + first_line - 1,
             node.col_offset + 1,
         )
     name = _dotted(node.func)
@@ -221,7 +222,7 @@ def call_from_node(node: ast.AST, source: str, depth: int = 0) -> Call:
         args=tuple(args),
         kwargs=kwargs,
         text=" ".join(text.split()),
-        line=node.lineno,
+        line=node.lineno + first_line - 1,
         column=node.col_offset + 1,
     )
 
@@ -348,7 +349,7 @@ def _ordered_dict_items(node: ast.Call) -> list[ast.expr] | None:
     return modules
 
 
-def _expand(node: ast.AST, source: str, calls: list[Call], depth: int) -> None:
+def _expand(node: ast.AST, source: str, calls: list[Call], depth: int, first_line: int = 1) -> None:
     """Append the layer calls `node` stands for: a call, or a container of them."""
     if depth > MAX_DEPTH:
         raise ExpressionError(f"expression: nested too deeply at {_where(node)}")
@@ -356,7 +357,7 @@ def _expand(node: ast.AST, source: str, calls: list[Call], depth: int) -> None:
         raise ExpressionError(f"expression: more than {MAX_CALLS:,} layers at {_where(node)}")
     if isinstance(node, ast.Tuple | ast.List):
         for item in node.elts:
-            _expand(item, source, calls, depth + 1)
+            _expand(item, source, calls, depth + 1, first_line)
         return
     if _is_container(node):
         assert isinstance(node, ast.Call)
@@ -368,9 +369,9 @@ def _expand(node: ast.AST, source: str, calls: list[Call], depth: int) -> None:
         for arg in args:
             if isinstance(arg, ast.Starred):
                 raise _refuse(arg, "*arguments")
-            _expand(arg, source, calls, depth + 1)
+            _expand(arg, source, calls, depth + 1, first_line)
         return
-    calls.append(call_from_node(node, source, depth))
+    calls.append(call_from_node(node, source, depth, first_line))
 
 
 def parse_calls(text: str) -> list[Call]:
@@ -398,29 +399,68 @@ def _is_docstring(statement: ast.stmt) -> bool:
     )
 
 
+def _statement_calls(statement: ast.stmt, source: str, calls: list[Call], first_line: int) -> None:
+    if isinstance(statement, ast.Import | ast.ImportFrom) or _is_docstring(statement):
+        return
+    if isinstance(statement, ast.Expr) or (
+        isinstance(statement, ast.Assign)
+        and len(statement.targets) == 1
+        and isinstance(statement.targets[0], ast.Name)
+    ):
+        _expand(statement.value, source, calls, 0, first_line)
+        return
+    raise ExpressionError(
+        f"expression: {_article(type(statement).__name__)} statement at {_where(statement)}; "
+        "a model file holds layer calls or one nn.Sequential(...), nothing else"
+    )
+
+
+def _calls_line_by_line(source: str) -> list[Call] | None:
+    """parse_module's calls when every line of `source` is a statement by itself (one call
+    per line), parsing each distinct line once: a file repeating a layer 10,000 times is
+    parsed in one line's time rather than the whole file's.  None when a line does not stand
+    alone or anything is refused: the whole file is then read at once, which names the place
+    of the refusal."""
+    if len(source) > MAX_SOURCE:
+        return None
+    trees: dict[str, ast.Module | None] = {}
+    calls: list[Call] = []
+    try:
+        for number, line in enumerate(_source_lines(source), start=1):
+            text = line.rstrip("\r\n")
+            if not text or text.isspace() or text.lstrip().startswith("#"):
+                continue
+            if text not in trees:
+                trees[text] = _line_tree(text)
+            tree = trees[text]
+            if tree is None:
+                return None
+            for statement in tree.body:
+                _statement_calls(statement, text, calls, number)
+    except ExpressionError:
+        return None
+    return calls or None
+
+
+def _line_tree(text: str) -> ast.Module | None:
+    try:
+        tree = ast.parse(text, mode="exec")
+    except (SyntaxError, RecursionError, MemoryError, ValueError):
+        return None
+    return tree
+
+
 def parse_module(source: str) -> list[Call]:
     """The layers of a model file: one `nn.Sequential(...)` (bare or assigned to a name) or
     one call per line.  `import` lines are skipped (never run); anything else is refused."""
+    calls = _calls_line_by_line(source)
+    if calls is not None:
+        return calls
     tree = parse_tree(source, mode="exec")
     assert isinstance(tree, ast.Module)
-    calls: list[Call] = []
+    calls = []
     for statement in tree.body:
-        if isinstance(statement, ast.Import | ast.ImportFrom):
-            continue
-        if _is_docstring(statement):
-            continue
-        if isinstance(statement, ast.Expr) or (
-            isinstance(statement, ast.Assign)
-            and len(statement.targets) == 1
-            and isinstance(statement.targets[0], ast.Name)
-        ):
-            _expand(statement.value, source, calls, 0)
-        else:
-            raise ExpressionError(
-                f"expression: {_article(type(statement).__name__)} statement at "
-                f"{_where(statement)}; "
-                "a model file holds layer calls or one nn.Sequential(...), nothing else"
-            )
+        _statement_calls(statement, source, calls, 1)
     if not calls:
         raise ExpressionError("expression: no layer calls found")
     return calls

@@ -64,3 +64,70 @@ def test_call_keeps_its_source_and_position() -> None:
     assert call.text == "nn.MaxPool2d( 3, 2 )"
     assert (call.line, call.column) == (1, 1)
     assert call.class_name == "MaxPool2d"
+
+
+# model files read line by line (each distinct line parsed once) must read exactly as the whole
+# file does: the same calls at the same places, and the same refusals
+LINE_SOURCES = [
+    "# input 1, 8, 16, 16\n" + "Conv2d(8, 8, 3, padding=1)\n" * 5,
+    '"""doc"""\nimport torch\nfrom torch import nn\nx = nn.ReLU()\n\n  # note\nLinear(3, 4)\n',
+    "Conv2d(1, 2, 3); ReLU()  # two on a line\r\nMaxPool2d(2)\rFlatten()",
+    "nn.Sequential(Conv2d(1, 2, 3), ReLU())\nnn.Sequential(\n  Tanh(),\n)\n",  # falls back
+    '"""\nConv2d(1, 2, 3)\n"""\nReLU()\n',  # a docstring over three lines: falls back
+    "ReLU()\n  Tanh()\n",  # an indented line
+    "ReLU()\nif True: Tanh()\n",  # a statement that is not a call
+    "ReLU()\nConv2d(1, 2, *x)\n",  # refused at line 2
+    "ReLU()\nConv2d(1, 2, \\\n 3)\n",  # a continued line
+    "# only a comment\n",
+    "ReLU()\nx.y = Tanh()\n",
+]
+
+
+def _whole_file(source: str) -> object:
+    import ast
+
+    from convcalc import expressions
+
+    try:
+        tree = expressions.parse_tree(source, mode="exec")
+        assert isinstance(tree, ast.Module)
+        calls: list[expressions.Call] = []
+        for statement in tree.body:
+            expressions._statement_calls(statement, source, calls, 1)
+        if not calls:
+            raise ExpressionError("expression: no layer calls found")
+    except ExpressionError as exc:
+        return str(exc)
+    return [(c.name, c.args, c.kwargs, c.text, c.line, c.column) for c in calls]
+
+
+@pytest.mark.parametrize("source", LINE_SOURCES)
+def test_line_by_line_reads_as_the_whole_file(source: str) -> None:
+    from convcalc.expressions import parse_module
+
+    try:
+        calls = parse_module(source)
+    except ExpressionError as exc:
+        read: object = str(exc)
+    else:
+        read = [(c.name, c.args, c.kwargs, c.text, c.line, c.column) for c in calls]
+    assert read == _whole_file(source)
+
+
+def test_a_repeated_line_is_parsed_once(monkeypatch) -> None:
+    import ast
+
+    from convcalc import expressions
+
+    parsed: list[str] = []
+    real = ast.parse
+
+    def counting(text: str, *args: object, **kwargs: object) -> ast.AST:
+        parsed.append(text)
+        return real(text, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(expressions.ast, "parse", counting)
+    calls = expressions.parse_module("# input 1, 8, 4, 4\n" + "Conv2d(8, 8, 3)\n" * 1000)
+    assert len(calls) == 1000
+    assert parsed == ["Conv2d(8, 8, 3)"]
+    assert [c.line for c in calls[:3]] == [2, 3, 4]
