@@ -9,6 +9,7 @@ import pytest
 from net_architectures import ARCHITECTURES, MODELS
 from rich.console import Console
 
+import convcalc.render
 from convcalc import network
 from convcalc.render import net as render
 
@@ -48,9 +49,9 @@ def _text(result: network.Network, width: int, color: bool) -> str:
 def test_written_rows_equal_rich_layout(monkeypatch, name: str, result: network.Network) -> None:
     for width in (80, 50):
         for color in (False, True):
-            monkeypatch.setattr(render, "FAST_ROWS", 10**9)  # rich lays out every row
+            monkeypatch.setattr(convcalc.render, "FAST_ROWS", 10**9)  # rich lays out every row
             by_rich = _text(result, width, color)
-            monkeypatch.setattr(render, "FAST_ROWS", 0)  # rows written here
+            monkeypatch.setattr(convcalc.render, "FAST_ROWS", 0)  # rows written here
             written = _text(result, width, color)
             assert written == by_rich, (name, width, color)
 

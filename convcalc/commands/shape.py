@@ -102,7 +102,9 @@ def _shape(family: str, dims: int) -> Any:
             return
         from convcalc.render.shape import shape_report
 
-        print_report(lambda ascii_only, _: shape_report(result, ascii_only=ascii_only))
+        print_report(
+            lambda ascii_only, width: shape_report(result, ascii_only=ascii_only, width=width)
+        )
 
     return layer_command(
         family,
@@ -150,8 +152,13 @@ def _spatial(
     from convcalc.render.shape import shape_report
 
     print_report(
-        lambda ascii_only, _: shape_report(
-            result, spatial=True, counted=counted, assumed=assumed, ascii_only=ascii_only
+        lambda ascii_only, width: shape_report(
+            result,
+            spatial=True,
+            counted=counted,
+            assumed=assumed,
+            ascii_only=ascii_only,
+            width=width,
         )
     )
 

@@ -18,13 +18,15 @@ from convcalc.notation import shape_text
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
 
-    from rich.console import Console
+    from rich.console import Console, RenderableType
     from rich.table import Table
     from rich.text import Text
 
 __all__ = [
     "FLAG_WORDS",
     "fit_columns",
+    "fitted_grid",
+    "fitted_table",
     "fmt_int",
     "fmt_shape",
     "is_ascii",
@@ -138,6 +140,86 @@ def table_width(headers: tuple[str, ...], rows: list[tuple[str, ...]]) -> int:
     """The width make_table's table needs to show every cell whole."""
     widths = [max(len(cell) for cell in column) for column in zip(headers, *rows, strict=True)]
     return sum(widths) + GAP * (len(widths) - 1)
+
+
+# A cell: its text, or (text, rich style) for a styled one.
+Cell = str | tuple[str, str]
+
+# from this many rows on, a table that fits is written without rich's layout (the same text,
+# tested at every size: tests/test_render_tables.py): rich's layout of a dozen cells costs
+# about as much as the rest of a call
+FAST_ROWS = 0
+
+
+def fitted_table(
+    headers: Sequence[str],
+    justify: Sequence[str],
+    rows: Sequence[Sequence[Cell]],
+    *,
+    width: int,
+    title: str | None = None,
+    ascii_only: bool = False,
+) -> RenderableType:
+    """make_table's table of these rows.  A table that fits the width gets each column as
+    wide as its widest cell, left or right justified; so rich renders the title and header
+    (their styles, the rule) with the widths fixed, and the rows follow as the text rich
+    would have made, written here.  Otherwise (too wide, or ASCII boxes) rich lays it out."""
+    from rich.cells import cell_len
+    from rich.console import Group
+    from rich.text import Text
+
+    texts = [[cell if isinstance(cell, str) else cell[0] for cell in row] for row in rows]
+    columns = list(zip(headers, *texts, strict=True))
+    widths = [max(cell_len(cell) for cell in column) for column in columns]
+    fits = sum(widths) + GAP * (len(widths) - 1) <= width
+    table = make_table(*headers, title=title, ascii_only=ascii_only)
+    for column, side in zip(table.columns, justify, strict=True):
+        column.justify = side  # type: ignore[assignment]
+    if ascii_only or not fits or len(rows) < FAST_ROWS:
+        for row in rows:
+            table.add_row(*(c if isinstance(c, str) else Text(c[0], style=c[1]) for c in row))
+        return table
+    for column, size in zip(table.columns, widths, strict=True):
+        column.width = size
+    body = Text(no_wrap=True, overflow="ignore")
+    for number, row in enumerate(rows):
+        if number:
+            body.append("\n")
+        for i, (cell, size, side) in enumerate(zip(row, widths, justify, strict=True)):
+            text, style = (cell, "") if isinstance(cell, str) else cell
+            pad = " " * (size - cell_len(text))
+            if i:
+                body.append(" " * GAP)
+            # a styled cell's padding is in its style, as rich pads a styled Text
+            body.append(text + pad if side == "left" else pad + text, style=style)
+    return Group(table, body)
+
+
+def fitted_grid(rows: Sequence[tuple[str, str]], *, width: int) -> RenderableType:
+    """A summary: bold names, then values, two spaces apart (rich's Table.grid of them).
+    When every line fits the width it is written here, the text the grid would make."""
+    from rich.cells import cell_len
+    from rich.table import Table
+    from rich.text import Text
+
+    names = max(cell_len(name) for name, _ in rows)
+    values = max(cell_len(value) for _, value in rows)
+    if len(rows) >= FAST_ROWS and names + GAP + values <= width:
+        # as the grid pads them: a name and the gap in the name column's style, the value to
+        # its column's width
+        text = Text(no_wrap=True, overflow="ignore")
+        for number, (name, value) in enumerate(rows):
+            text.append("\n" if number else "")
+            text.append(name + " " * (names - cell_len(name)), style="bold")
+            text.append(" " * GAP, style="bold")
+            text.append(value + " " * (values - cell_len(value)))
+        return text
+    grid = Table.grid(padding=(0, GAP))
+    grid.add_column(style="bold")
+    grid.add_column()
+    for name, value in rows:
+        grid.add_row(name, value)
+    return grid
 
 
 def fit_columns(

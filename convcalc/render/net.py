@@ -7,59 +7,15 @@ from collections.abc import Callable
 from fractions import Fraction
 
 from rich.console import Group, RenderableType
-from rich.table import Table
 from rich.text import Text
 
 from convcalc.expressions import Call
 from convcalc.layers import signature
 from convcalc.network import NetLayer, Network
 from convcalc.notation import compact, count_text, fraction_text
-from convcalc.render import fmt_int, fmt_shape, make_table
+from convcalc.render import GAP, fitted_grid, fitted_table, fmt_int, fmt_shape
 
 MIN_LAYER_WIDTH = 20  # below this, params and MACs go compact (12.3M) to leave room
-GAP = 2  # characters between columns in make_table's tables
-
-
-# from this many rows on, the body is written without rich (the same text, tested at every
-# size): rich's layout of a 12-row table costs more than importing rich
-FAST_ROWS = 0
-
-
-def fitted_table(
-    headers: tuple[str, ...],
-    justify: list[str],
-    rows: list[list[str]],
-    *,
-    width: int,
-    ascii_only: bool = False,
-) -> RenderableType:
-    """make_table's table of these rows.  rich lays out ~1,000 rows a second; a table that
-    fits the width gets each column as wide as its widest cell, left or right justified, so
-    a long one is written here instead: rich renders the header (its style, its rule) with
-    the widths fixed, and the rows follow as plain lines, the text rich would have made."""
-    from rich.cells import cell_len
-
-    columns = list(zip(headers, *rows, strict=True))
-    widths = [max(cell_len(cell) for cell in column) for column in columns]
-    fits = sum(widths) + GAP * (len(widths) - 1) <= width
-    table = make_table(*headers, ascii_only=ascii_only)
-    for column, side in zip(table.columns, justify, strict=True):
-        column.justify = side  # type: ignore[assignment]
-    table.columns[0].no_wrap = True
-    if ascii_only or not fits or len(rows) < FAST_ROWS:
-        for row in rows:
-            table.add_row(*row)
-        return table
-    for column, size in zip(table.columns, widths, strict=True):
-        column.width = size
-    lines = []
-    for row in rows:
-        parts = []
-        for cell, size, side in zip(row, widths, justify, strict=True):
-            pad = " " * (size - cell_len(cell))
-            parts.append(cell + pad if side == "left" else pad + cell)
-        lines.append((" " * GAP).join(parts))
-    return Group(table, Text("\n".join(lines), no_wrap=True, overflow="ignore"))
 
 
 def _axes(values: tuple[int, ...] | tuple[Fraction, ...] | None) -> str:
@@ -182,7 +138,7 @@ def net_report(
     justify = ["left", "left", "left", "right", "right", "right", "right"]
     table = fitted_table(headers, justify, body, width=width, ascii_only=ascii_only)
 
-    summary = _totals(result, dtype)
+    summary = _totals(result, dtype, width)
 
     notes = Text("\n")
     for note in result.notes:
@@ -202,23 +158,22 @@ def net_report(
     return Group(table, Text(""), summary, notes)
 
 
-def _totals(result: Network, dtype: str) -> Table:
-    summary = Table.grid(padding=(0, 2))
-    summary.add_column(style="bold")
-    summary.add_column()
+def _totals(result: Network, dtype: str, width: int) -> RenderableType:
     outputs = result.outputs if len(result.outputs) > 1 else (result.output_shape,)
-    summary.add_row(
-        "output shape" if len(outputs) == 1 else "output shapes",
-        ", ".join(fmt_shape(s) for s in outputs),
-    )
-    summary.add_row("params", f"{fmt_int(result.params)} (all trainable)")
-    summary.add_row("buffers", f"{fmt_int(result.buffers)} (non-trainable running statistics)")
-    summary.add_row("MACs", fmt_int(result.macs))
-    summary.add_row(f"activations ({dtype})", _size(result.activation_bytes(dtype)))
-    summary.add_row(f"parameters ({dtype})", _size(result.param_bytes(dtype)))
     inputs = "input" if len(result.inputs) <= 1 else "inputs"
-    summary.add_row(f"{inputs} ({dtype})", _size(result.input_bytes(dtype)))
-    return summary
+    rows = [
+        (
+            "output shape" if len(outputs) == 1 else "output shapes",
+            ", ".join(fmt_shape(s) for s in outputs),
+        ),
+        ("params", f"{fmt_int(result.params)} (all trainable)"),
+        ("buffers", f"{fmt_int(result.buffers)} (non-trainable running statistics)"),
+        ("MACs", fmt_int(result.macs)),
+        (f"activations ({dtype})", _size(result.activation_bytes(dtype))),
+        (f"parameters ({dtype})", _size(result.param_bytes(dtype))),
+        (f"{inputs} ({dtype})", _size(result.input_bytes(dtype))),
+    ]
+    return fitted_grid(rows, width=width)
 
 
 def _folded(result: Network, depth: int | None) -> list[tuple[NetLayer, bool]]:
@@ -301,7 +256,7 @@ def tree_report(
 
     parts: list[RenderableType] = [table, Text("")]
     if result.complete:
-        parts.append(_totals(result, dtype))
+        parts.append(_totals(result, dtype, width))
     notes = Text("\n" if result.complete else "")
     for note in result.notes:
         notes.append("note: ", style="bold")

@@ -6,11 +6,20 @@ from collections.abc import Callable
 
 from rich.console import Group, RenderableType
 from rich.padding import Padding
-from rich.table import Table
 from rich.text import Text
 
 from convcalc.notation import compact as compact_number
-from convcalc.render import Rows, fit_columns, fmt_int, fmt_shape, make_table, with_flags
+from convcalc.render import (
+    Cell,
+    Rows,
+    fit_columns,
+    fitted_table,
+    fmt_int,
+    fmt_shape,
+    make_table,
+    table_width,
+    with_flags,
+)
 from convcalc.variants import Comparison
 
 
@@ -22,7 +31,7 @@ def _number(compact: bool) -> Callable[[int | None], str]:
     return (lambda v: "—" if v is None else compact_number(v)) if compact else fmt_int
 
 
-def _summary(comparison: Comparison, arrow: str, ascii_only: bool, width: int) -> Table:
+def _summary(comparison: Comparison, arrow: str, ascii_only: bool, width: int) -> RenderableType:
     def build(compact: bool, dropped: frozenset[str]) -> Rows:
         number = _number(compact)
         columns = {
@@ -38,15 +47,14 @@ def _summary(comparison: Comparison, arrow: str, ascii_only: bool, width: int) -
 
     # params = weights + biases: those two go first, then the channel flow
     headers, rows = fit_columns(build, width, ("weights", "biases", "channels", "ratio"))
-    table = make_table(*headers, title=comparison.layer.torch_call(), ascii_only=ascii_only)
-    if "channels" in headers:
-        table.columns[1].justify = "left"
-    for row in rows:
-        table.add_row(*row)
-    return table
+    justify = [
+        "left" if i == 0 or name == "channels" else "right" for i, name in enumerate(headers)
+    ]
+    title = comparison.layer.torch_call()
+    return fitted_table(headers, justify, rows, width=width, title=title, ascii_only=ascii_only)
 
 
-def _costs(comparison: Comparison, ascii_only: bool, width: int) -> Table:
+def _costs(comparison: Comparison, ascii_only: bool, width: int) -> RenderableType:
     def build(compact: bool, dropped: frozenset[str]) -> Rows:
         number = _number(compact)
         rows = [
@@ -65,28 +73,35 @@ def _costs(comparison: Comparison, ascii_only: bool, width: int) -> Table:
         return tuple(headers[i] for i in kept), [tuple(row[i] for i in kept) for row in rows]
 
     headers, rows = fit_columns(build, width, ("output shape", "ratio"))
-    table = make_table(
-        *headers, title=f"on input {fmt_shape(comparison.input_shape)}", ascii_only=ascii_only
-    )
-    for row in rows:
-        table.add_row(*row)
-    return table
+    justify = ["left"] + ["right"] * (len(headers) - 1)
+    title = f"on input {fmt_shape(comparison.input_shape)}"
+    return fitted_table(headers, justify, rows, width=width, title=title, ascii_only=ascii_only)
 
 
-def _layers(comparison: Comparison, plus_minus: str, ascii_only: bool) -> Table:
-    table = make_table("layers", "params", "init bound", ascii_only=ascii_only)
-    # a long call wraps under itself; names and numbers never wrap
-    table.columns[0].no_wrap = False
-    table.columns[0].overflow = "fold"
+def _layers(
+    comparison: Comparison, plus_minus: str, ascii_only: bool, width: int
+) -> RenderableType:
+    headers = ("layers", "params", "init bound")
+    rows: list[tuple[Cell, str, str]] = []
     for variant in comparison.variants:
-        table.add_row(Text(variant.name, style="bold"), "", "")
+        rows.append(((variant.name, "bold"), "", ""))
         for layer in variant.layers:
             bound = "—" if layer.init_bound is None else f"{plus_minus}{layer.init_bound:.3g}"
-            table.add_row(
-                Padding(Text(layer.spec.torch_call()), (0, 0, 0, 2)),
-                fmt_int(layer.params),
-                bound,
-            )
+            rows.append(("  " + layer.spec.torch_call(), fmt_int(layer.params), bound))
+    texts = [tuple(c if isinstance(c, str) else c[0] for c in row) for row in rows]
+    if table_width(headers, texts) <= width:
+        return fitted_table(
+            headers, ("left", "right", "right"), rows, width=width, ascii_only=ascii_only
+        )
+    # too wide: a long call wraps under itself; names and numbers never wrap
+    table = make_table(*headers, ascii_only=ascii_only)
+    table.columns[0].no_wrap = False
+    table.columns[0].overflow = "fold"
+    for name, params, bound in rows:
+        if isinstance(name, tuple):
+            table.add_row(Text(name[0], style=name[1]), params, bound)
+        else:
+            table.add_row(Padding(Text(name.removeprefix("  ")), (0, 0, 0, 2)), params, bound)
     return table
 
 
@@ -98,7 +113,7 @@ def params_report(
     parts: list[RenderableType] = [_summary(comparison, arrow, ascii_only, width)]
     if comparison.input_shape is not None:
         parts += [Text(""), _costs(comparison, ascii_only, width)]
-    parts += [Text(""), _layers(comparison, plus_minus, ascii_only)]
+    parts += [Text(""), _layers(comparison, plus_minus, ascii_only, width)]
 
     notes = Text()
     for variant in comparison.variants:

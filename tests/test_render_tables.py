@@ -1,0 +1,102 @@
+"""Tables and summaries that fit are written without rich's layout (issue 16): they must read
+exactly as rich lays them out, with and without colour, at every width."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from rich.console import Console, Group, RenderableType
+
+import convcalc.render
+from convcalc import analyze, compare, make_spec
+from convcalc.render.params import params_report
+from convcalc.render.shape import shape_report
+
+SHAPES = [
+    (
+        "conv2d",
+        {"in_channels": 3, "out_channels": 64, "kernel_size": 7, "stride": 2, "padding": 3},
+        (1, 3, 224, 224),
+    ),
+    (
+        "convtranspose2d",
+        {"in_channels": 8, "out_channels": 4, "kernel_size": 3, "stride": 2, "output_padding": 1},
+        (8, 7, 7),
+    ),
+    ("maxpool3d", {"kernel_size": 3, "stride": 2, "ceil_mode": True}, (1, 2, 9, 9, 9)),
+    ("adaptiveavgpool2d", {"output_size": (7, None)}, (1, 512, 13, 9)),
+    (
+        "conv1d",
+        {"in_channels": 2, "out_channels": 2, "kernel_size": 5, "padding": "same", "dilation": 3},
+        (1, 2, 100_000_000_000),
+    ),
+]
+PARAMS = [
+    ("conv2d", {"in_channels": 3, "out_channels": 256, "kernel_size": 5}, None),
+    (
+        "conv2d",
+        {"in_channels": 32, "out_channels": 64, "kernel_size": 3, "groups": 4},
+        (8, 32, 56, 56),
+    ),
+    (
+        "convtranspose3d",
+        {"in_channels": 16, "out_channels": 8, "kernel_size": (3, 1, 5)},
+        (1, 16, 4, 4, 4),
+    ),
+]
+
+
+def _reports(width: int, ascii_only: bool) -> list[RenderableType]:
+    found: list[RenderableType] = []
+    for kind, args, shape in SHAPES:
+        result = analyze(make_spec(kind, **args), shape)
+        found.append(shape_report(result, width=width, ascii_only=ascii_only))
+        found.append(
+            shape_report(result, spatial=True, assumed="a note", width=width, ascii_only=ascii_only)
+        )
+    for kind, args, shape in PARAMS:
+        comparison = compare(make_spec(kind, **args), input_shape=shape)  # type: ignore[arg-type]
+        found.append(params_report(comparison, width=width, ascii_only=ascii_only))
+    return found
+
+
+def _text(report: RenderableType, width: int, color: bool) -> str:
+    out = io.StringIO()
+    console = Console(
+        file=out,
+        width=width,
+        color_system="truecolor" if color else None,
+        force_terminal=color,
+        highlight=False,
+        emoji=False,
+    )
+    console.print(report)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("width", [80, 60, 40, 24])
+@pytest.mark.parametrize("color", [False, True])
+def test_written_tables_equal_rich_layout(monkeypatch, width: int, color: bool) -> None:
+    monkeypatch.setattr(convcalc.render, "FAST_ROWS", 10**9)  # rich lays out every table
+    by_rich = [_text(r, width, color) for r in _reports(width, ascii_only=False)]
+    monkeypatch.setattr(convcalc.render, "FAST_ROWS", 0)  # what fits is written here
+    written = [_text(r, width, color) for r in _reports(width, ascii_only=False)]
+    assert written == by_rich
+
+
+def _parts(report: RenderableType) -> list[RenderableType]:
+    assert isinstance(report, Group)
+    return report.renderables
+
+
+def test_fitting_tables_skip_rich_layout() -> None:
+    from rich.table import Table
+
+    result = analyze(make_spec("conv2d", in_channels=3, out_channels=8, kernel_size=3), (3, 8, 8))
+    table, _, summary = _parts(shape_report(result, width=80))[:3]
+    # the axes table: rich's header (no rows) and the rows as one text; the summary as text
+    assert [len(t.rows) for t in _parts(table) if isinstance(t, Table)] == [0]
+    assert not isinstance(summary, Table)
+    # too narrow for the summary's longest line: rich's grid wraps it
+    assert isinstance(_parts(shape_report(result, width=30))[2], Table)
