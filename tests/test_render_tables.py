@@ -47,6 +47,26 @@ PARAMS = [
 ]
 
 
+def _solve_reports(width: int) -> list[RenderableType]:
+    from convcalc import solve
+    from convcalc.render import solve as reports
+
+    conv = make_spec("conv2d", in_channels=3, out_channels=8, kernel_size=3, stride=2)
+    transposed = make_spec(
+        "convtranspose2d", in_channels=4, out_channels=2, kernel_size=4, stride=2
+    )
+    pool = make_spec("maxpool1d", kernel_size=3, stride=2, ceil_mode=True)
+    answers = [
+        reports.padding_report(solve.solve_padding(conv, 224, 112), width=width),
+        reports.padding_report(solve.solve_padding(transposed, (7, 5), (14, 11)), width=width),
+        reports.padding_report(solve.solve_padding(pool, 10, 5), width=width),
+        reports.inputs_report(solve.solve_inputs(conv, (56, 28)), width=width),
+        reports.transpose_report(solve.solve_transpose(conv, (1, 3, 224, 99)), width=width),
+        reports.layer_report(solve.solve_layer("conv2d", 224, 56), width=width),
+    ]
+    return answers
+
+
 def _reports(width: int, ascii_only: bool) -> list[RenderableType]:
     found: list[RenderableType] = []
     for kind, args, shape in SHAPES:
@@ -58,7 +78,7 @@ def _reports(width: int, ascii_only: bool) -> list[RenderableType]:
     for kind, args, shape in PARAMS:
         comparison = compare(make_spec(kind, **args), input_shape=shape)  # type: ignore[arg-type]
         found.append(params_report(comparison, width=width, ascii_only=ascii_only))
-    return found
+    return found + _solve_reports(width)
 
 
 def _text(report: RenderableType, width: int, color: bool) -> str:
@@ -71,7 +91,7 @@ def _text(report: RenderableType, width: int, color: bool) -> str:
         highlight=False,
         emoji=False,
     )
-    console.print(report)
+    console.print(report, crop=False)  # as `solve` prints: its PyTorch lines stay whole
     return out.getvalue()
 
 

@@ -173,7 +173,9 @@ def _finish(answer: Any, json_output: bool, report: str, *, assumed: str | None 
     from convcalc.render import solve as reports
 
     console = render.make_console()
-    built = getattr(reports, report)(answer, ascii_only=render.is_ascii(console))
+    built = getattr(reports, report)(
+        answer, ascii_only=render.is_ascii(console), width=console.width
+    )
     if assumed is not None:
         built = reports.with_note(built, assumed)
     # crop=False: the PyTorch lines stay whole, to copy, even past the terminal's width

@@ -9,7 +9,7 @@ from rich.console import Group, RenderableType
 from rich.text import Text
 
 from convcalc.padding import explicit_pad
-from convcalc.render import fmt_shape, make_table
+from convcalc.render import fitted_table, fmt_shape
 from convcalc.solve._search import layer_template
 from convcalc.specs import AvgPool, MaxPool
 
@@ -66,7 +66,9 @@ def _arrow(ascii_only: bool) -> str:
     return "->" if ascii_only else "→"
 
 
-def padding_report(answer: PaddingAnswer, *, ascii_only: bool = False) -> RenderableType:
+def padding_report(
+    answer: PaddingAnswer, *, ascii_only: bool = False, width: int = 80
+) -> RenderableType:
     arrow = _arrow(ascii_only)
     transposed = answer.spec.family == "convtranspose"
     parts: list[RenderableType] = [Text(layer_template(answer.spec))]
@@ -76,17 +78,18 @@ def padding_report(answer: PaddingAnswer, *, ascii_only: bool = False) -> Render
 
     for names, axis in _groups(answer.axes, key):
         title = f"{_axes_label(names)}: input {axis.input} {arrow} {axis.target}"
+        options = axis.options[:MAX_ROWS]
         if transposed:
-            table = make_table("padding", "output_padding", "output_size=", ascii_only=ascii_only)
-            for o in axis.options[:MAX_ROWS]:
-                table.add_row(
-                    str(o.before), str(o.output_padding), "yes" if o.output_size_ok else "no"
-                )
+            headers = ("padding", "output_padding", "output_size=")
+            justify = ("left", "right", "right")
+            rows = [
+                [str(o.before), str(o.output_padding), "yes" if o.output_size_ok else "no"]
+                for o in options
+            ]
         else:
-            table = make_table("padding", "total", "how", ascii_only=ascii_only)
-            table.columns[2].justify = "left"
-            for o in axis.options[:MAX_ROWS]:
-                table.add_row(f"{o.before}+{o.after}", str(o.total), _how(o))
+            headers, justify = ("padding", "total", "how"), ("left", "right", "left")
+            rows = [[f"{o.before}+{o.after}", str(o.total), _how(o)] for o in options]
+        table = fitted_table(headers, justify, rows, width=width, ascii_only=ascii_only)
         shown = min(MAX_ROWS, len(axis.options))
         parts += [Text(""), Text(title), table, *_more(axis.count, shown, len(axis.options))]
         same = Text()
@@ -182,21 +185,26 @@ def _scheme_note(answer: PaddingAnswer, scheme: SchemeMatch) -> list[RenderableT
     return lines
 
 
-def inputs_report(answer: InputsAnswer, *, ascii_only: bool = False) -> RenderableType:
+def inputs_report(
+    answer: InputsAnswer, *, ascii_only: bool = False, width: int = 80
+) -> RenderableType:
     arrow = _arrow(ascii_only)
     parts: list[RenderableType] = [Text(layer_template(answer.spec))]
     for names, axis in _groups(answer.axes, lambda a: (a.target, a.sizes, a.count)):
         title = f"{_axes_label(names)}: input {arrow} {axis.target}"
-        table = make_table("input", "unused", ascii_only=ascii_only)
-        for size in axis.sizes[:MAX_ROWS]:
-            table.add_row(str(size.input), str(size.unused))
+        rows = [[str(size.input), str(size.unused)] for size in axis.sizes[:MAX_ROWS]]
+        table = fitted_table(
+            ("input", "unused"), ("left", "right"), rows, width=width, ascii_only=ascii_only
+        )
         shown = min(MAX_ROWS, len(axis.sizes))
         parts += [Text(""), Text(title), table, *_more(axis.count, shown, len(axis.sizes))]
     parts.append(Text(f"\n{UNUSED}"))
     return Group(*parts)
 
 
-def transpose_report(answer: TransposeAnswer, *, ascii_only: bool = False) -> RenderableType:
+def transpose_report(
+    answer: TransposeAnswer, *, ascii_only: bool = False, width: int = 80
+) -> RenderableType:
     arrow = _arrow(ascii_only)
     dash = "-" if ascii_only else "–"
     layer, plain = answer.layer, answer.plain
@@ -206,19 +214,9 @@ def transpose_report(answer: TransposeAnswer, *, ascii_only: bool = False) -> Re
         f"{answer.forward.torch_call()}\n"
         f"{fmt_shape(answer.input_shape)} {arrow} {fmt_shape(answer.output_shape)}, and back:"
     )
-    table = make_table(
-        "axis",
-        "from",
-        "to",
-        "kernel",
-        "padding",
-        "out pad",
-        "reachable",
-        "output_size=",
-        ascii_only=ascii_only,
-    )
-    for a in answer.axes:
-        table.add_row(
+    headers = ("axis", "from", "to", "kernel", "padding", "out pad", "reachable", "output_size=")
+    rows = [
+        [
             a.name,
             str(a.forward_output),
             str(a.input),
@@ -227,7 +225,11 @@ def transpose_report(answer: TransposeAnswer, *, ascii_only: bool = False) -> Re
             str(a.output_padding),
             f"{a.min_output}{dash}{a.max_output}",
             f"{a.min_output}{dash}{a.max_output_size}" if a.output_size_reachable else "none",
-        )
+        ]
+        for a in answer.axes
+    ]
+    justify = ["left"] + ["right"] * (len(headers) - 1)
+    table = fitted_table(headers, justify, rows, width=width, ascii_only=ascii_only)
     parts: list[RenderableType] = [Text(title), table, Text("")]
     for a in answer.axes:
         if not a.mirrored:
@@ -260,12 +262,18 @@ def transpose_report(answer: TransposeAnswer, *, ascii_only: bool = False) -> Re
     return Group(*parts)
 
 
-def layer_report(answer: LayerAnswer, *, ascii_only: bool = False) -> RenderableType:
+def layer_report(
+    answer: LayerAnswer, *, ascii_only: bool = False, width: int = 80
+) -> RenderableType:
     arrow = _arrow(ascii_only)
     title = f"{answer.kind}: input {answer.input} {arrow} {answer.target}, simplest first"
-    table = make_table("kernel", "stride", "padding", "dilation", "unused", ascii_only=ascii_only)
-    for c in answer.candidates:
-        table.add_row(str(c.kernel), str(c.stride), str(c.padding), str(c.dilation), str(c.unused))
+    headers = ("kernel", "stride", "padding", "dilation", "unused")
+    rows = [
+        [str(c.kernel), str(c.stride), str(c.padding), str(c.dilation), str(c.unused)]
+        for c in answer.candidates
+    ]
+    justify = ["left"] + ["right"] * (len(headers) - 1)
+    table = fitted_table(headers, justify, rows, width=width, ascii_only=ascii_only)
     parts: list[RenderableType] = [Text(title), table, Text("")]
     parts.append(_code(f"first: {layer_template(answer.candidates[0].spec)}"))
     if answer.more:
