@@ -55,7 +55,8 @@ class Axis(NamedTuple):
 
 class WindowAxis(NamedTuple):
     """An axis along which one fixed window slides (convs, transposed convs, max/avg pools);
-    adaptive pools' windows vary, and their axes are plain `Axis` records."""
+    adaptive pools' windows vary, and their axes are plain `Axis` records.  Axis's fields come
+    first, written again (a NamedTuple cannot extend another's; a test checks they agree)."""
 
     name: str
     input: int

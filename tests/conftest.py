@@ -97,3 +97,23 @@ def cli(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch):
         return CliResult(code, out, err)
 
     return run
+
+
+def rich_text(report: object, width: int, color: bool) -> str:
+    """`report` as a console of `width` columns prints it, with or without colour codes; not
+    cropped, as `solve` prints (its PyTorch lines stay whole)."""
+    import io
+
+    from rich.console import Console
+
+    out = io.StringIO()
+    console = Console(
+        file=out,
+        width=width,
+        color_system="truecolor" if color else None,
+        force_terminal=color,
+        highlight=False,
+        emoji=False,
+    )
+    console.print(report, crop=False)
+    return out.getvalue()

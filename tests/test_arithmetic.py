@@ -867,3 +867,11 @@ def test_huge_sizes_are_answered_or_refused(
     assert shape_report(result) is not None
     if kind.startswith("conv"):
         compare(spec, input_shape=(1, 1, *(size,) * dims))
+
+
+def test_a_window_axis_has_an_axis_fields_first() -> None:
+    # NamedTuples cannot add fields to another's: WindowAxis repeats Axis's, in order
+    from convcalc.arithmetic import Axis, WindowAxis
+
+    assert WindowAxis._fields[: len(Axis._fields)] == Axis._fields
+    assert WindowAxis.__annotations__.items() >= Axis.__annotations__.items()

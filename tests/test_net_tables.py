@@ -3,11 +3,9 @@ rich lays them out: the same text, the same escape codes, at every width."""
 
 from __future__ import annotations
 
-import io
-
 import pytest
+from conftest import rich_text
 from net_architectures import ARCHITECTURES, MODELS
-from rich.console import Console
 
 import convcalc.render
 from convcalc import network
@@ -27,22 +25,12 @@ SUMMARIES = _summaries()
 
 
 def _text(result: network.Network, width: int, color: bool) -> str:
-    out = io.StringIO()
-    console = Console(
-        file=out,
-        width=width,
-        color_system="truecolor" if color else None,
-        force_terminal=color,
-        highlight=False,
-        emoji=False,
-    )
     report = (
         render.net_report(result, width=width)
         if result.form == "chain"
         else render.tree_report(result, width=width)
     )
-    console.print(report)
-    return out.getvalue()
+    return rich_text(report, width, color)
 
 
 @pytest.mark.parametrize(("name", "result"), SUMMARIES, ids=[n for n, _ in SUMMARIES])

@@ -3,10 +3,9 @@ exactly as rich lays them out, with and without colour, at every width."""
 
 from __future__ import annotations
 
-import io
-
 import pytest
-from rich.console import Console, Group, RenderableType
+from conftest import rich_text
+from rich.console import Group, RenderableType
 
 import convcalc.render
 from convcalc import analyze, compare, make_spec
@@ -81,27 +80,13 @@ def _reports(width: int, ascii_only: bool) -> list[RenderableType]:
     return found + _solve_reports(width)
 
 
-def _text(report: RenderableType, width: int, color: bool) -> str:
-    out = io.StringIO()
-    console = Console(
-        file=out,
-        width=width,
-        color_system="truecolor" if color else None,
-        force_terminal=color,
-        highlight=False,
-        emoji=False,
-    )
-    console.print(report, crop=False)  # as `solve` prints: its PyTorch lines stay whole
-    return out.getvalue()
-
-
 @pytest.mark.parametrize("width", [80, 60, 40, 24])
 @pytest.mark.parametrize("color", [False, True])
 def test_written_tables_equal_rich_layout(monkeypatch, width: int, color: bool) -> None:
     monkeypatch.setattr(convcalc.render, "FAST_ROWS", 10**9)  # rich lays out every table
-    by_rich = [_text(r, width, color) for r in _reports(width, ascii_only=False)]
+    by_rich = [rich_text(r, width, color) for r in _reports(width, ascii_only=False)]
     monkeypatch.setattr(convcalc.render, "FAST_ROWS", 0)  # what fits is written here
-    written = [_text(r, width, color) for r in _reports(width, ascii_only=False)]
+    written = [rich_text(r, width, color) for r in _reports(width, ascii_only=False)]
     assert written == by_rich
 
 
