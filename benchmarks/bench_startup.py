@@ -53,6 +53,14 @@ FLOOR_DEPS = "import typer, rich.console, rich.table; from pydantic import BaseM
 FLOOR_SPEC = (
     "from convcalc.specs import Conv; Conv(dims=2, in_channels=3, out_channels=6, kernel_size=7)"
 )
+# The floors of a call as the console script makes it (collector off first, no teardown at the
+# end): what any `--json` call imports and does (typer, pydantic, typer 0.29's pydantic
+# adapters for its parameters, one spec validated), and a table call (rich besides)
+FLOOR_CALL = (
+    "import gc, os; gc.disable(); import typer; from pydantic import BaseModel\n"
+    "try: import typer._adapters\nexcept ImportError: pass\n"
+    f"{FLOOR_SPEC}\n"
+)
 
 
 @dataclass
@@ -117,6 +125,12 @@ def cli_targets() -> list[Target]:
         Target("floor: import typer", [py, "-c", "import typer"], None),
         Target("floor: typer+rich+pydantic imports", [py, "-c", FLOOR_DEPS], None),
         Target("floor: ... + one spec validated", [py, "-c", f"{FLOOR_DEPS}; {FLOOR_SPEC}"], None),
+        Target("floor, as a call ends: --json", [py, "-c", f"{FLOOR_CALL}os._exit(0)"], None),
+        Target(
+            "floor, as a call ends: table",
+            [py, "-c", f"{FLOOR_CALL}import rich.console, rich.table\nos._exit(0)"],
+            None,
+        ),
     ]
     return found
 
