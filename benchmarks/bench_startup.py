@@ -14,7 +14,8 @@ to `python -m convcalc`.  Byte-code caching is switched on for the children (som
 PYTHONDONTWRITEBYTECODE) so that, as after `pip install`, no module is compiled per call.
 
 "floor" rows import only the dependencies a call cannot avoid: they bound what any change to
-convcalc itself can reach.
+convcalc itself can reach.  The last two do it as a call ends (collector off, no teardown):
+the floors of a `--json` call and of a table call.
 
 TAB: the completion scripts are static, so a TAB press starts no Python.  Two measures:
 "new shell" rows start a shell that sources the script and answers one request (an upper

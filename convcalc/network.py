@@ -15,7 +15,6 @@ import os
 import re
 import stat
 from collections.abc import Sequence
-from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple
@@ -50,8 +49,7 @@ MAX_NUMEL = 2**63 - 1  # elements of one tensor in PyTorch (its sizes are int64)
 MAX_TRACKED = 2**63  # receptive field and jump beyond this many input elements: not tracked
 
 
-@dataclass(frozen=True)
-class NetLayer:
+class NetLayer(NamedTuple):
     """One row of the summary: a layer of a chain, or one call in a model's forward.
 
     Plain data a table or a figure is drawn from: `role` says what the row is (a torch
@@ -60,7 +58,8 @@ class NetLayer:
     the model's input k), so an input from a row other than the one before is a skip
     connection."""
 
-    index: int
+    # a field named as a tuple method: NamedTuple allows it at run time
+    index: int  # type: ignore[assignment]
     call: Call | None  # the constructor call of a layer (None for ops and modules)
     layer: Layer | None
     input_shape: Shape

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import NamedTuple
 
 from convcalc.arithmetic import AXIS_NAMES, analyze
@@ -42,12 +41,12 @@ class OutputPaddingHint(NamedTuple):
     input: int
 
 
-@dataclass(frozen=True)
-class InputsAxis:
+class InputsAxis(NamedTuple):
     name: str
     target: int
     sizes: tuple[InputSize, ...]  # the first MAX_LISTED of `count`
-    count: int
+    # a field named as a tuple method: NamedTuple allows it at run time
+    count: int  # type: ignore[assignment]
     nearest: tuple[Reach, ...]  # when count is 0
     hint: OutputPaddingHint | None = None  # when count is 0 and another output_padding reaches
 

@@ -9,7 +9,6 @@ allows about 10**12 paddings.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from convcalc import padding as padding_rules
@@ -61,8 +60,7 @@ class SamePadding(NamedTuple):
     torch_output: int  # PyTorch's layer with padding=0 after that explicit pad (0: refused)
 
 
-@dataclass(frozen=True)
-class PaddingAxis:
+class PaddingAxis(NamedTuple):
     name: str
     input: int
     target: int
@@ -71,7 +69,9 @@ class PaddingAxis:
     dilation: int
     # the first MAX_LISTED symmetric options, then the first MAX_LISTED explicit ones
     options: tuple[PaddingOption, ...]
-    count: int  # every option the listing rule gives, listed or not
+    # every option the listing rule gives, listed or not (a field named as a tuple method:
+    # NamedTuple allows it at run time)
+    count: int  # type: ignore[assignment]
     same: tuple[SamePadding, ...]
     nearest: tuple[int, ...]  # reachable outputs nearest the target, when there is no option
 
