@@ -136,14 +136,30 @@ Rows = tuple[tuple[str, ...], list[tuple[str, ...]]]  # (headers, rows)
 GAP = 2  # characters between two columns of make_table's tables
 
 
-def table_width(headers: tuple[str, ...], rows: list[tuple[str, ...]]) -> int:
-    """The width make_table's table needs to show every cell whole."""
-    widths = [max(len(cell) for cell in column) for column in zip(headers, *rows, strict=True)]
-    return sum(widths) + GAP * (len(widths) - 1)
-
-
 # A cell: its text, or (text, rich style) for a styled one.
 Cell = str | tuple[str, str]
+
+
+def _text(cell: Cell) -> str:
+    return cell if isinstance(cell, str) else cell[0]
+
+
+def column_widths(headers: Sequence[str], rows: Sequence[Sequence[Cell]]) -> list[int]:
+    """Each column of make_table's table as wide as its widest cell, in terminal cells."""
+    from rich.cells import cell_len
+
+    columns = zip(headers, *rows, strict=True)
+    return [max(cell_len(_text(cell)) for cell in column) for column in columns]
+
+
+def table_width(headers: Sequence[str], rows: Sequence[Sequence[Cell]]) -> int:
+    """The width make_table's table needs to show every cell whole."""
+    return _spanned(column_widths(headers, rows))
+
+
+def _spanned(widths: Sequence[int]) -> int:
+    return sum(widths) + GAP * (len(widths) - 1)
+
 
 # from this many rows on, a table that fits is written without rich's layout (the same text,
 # tested at every size: tests/test_render_tables.py): rich's layout of a dozen cells costs
@@ -168,10 +184,8 @@ def fitted_table(
     from rich.console import Group
     from rich.text import Text
 
-    texts = [[cell if isinstance(cell, str) else cell[0] for cell in row] for row in rows]
-    columns = list(zip(headers, *texts, strict=True))
-    widths = [max(cell_len(cell) for cell in column) for column in columns]
-    fits = sum(widths) + GAP * (len(widths) - 1) <= width
+    widths = column_widths(headers, rows)
+    fits = _spanned(widths) <= width
     table = make_table(*headers, title=title, ascii_only=ascii_only)
     for column, side in zip(table.columns, justify, strict=True):
         column.justify = side  # type: ignore[assignment]

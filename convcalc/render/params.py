@@ -88,8 +88,7 @@ def _layers(
         for layer in variant.layers:
             bound = "—" if layer.init_bound is None else f"{plus_minus}{layer.init_bound:.3g}"
             rows.append(("  " + layer.spec.torch_call(), fmt_int(layer.params), bound))
-    texts = [tuple(c if isinstance(c, str) else c[0] for c in row) for row in rows]
-    if table_width(headers, texts) <= width:
+    if table_width(headers, rows) <= width:
         return fitted_table(
             headers, ("left", "right", "right"), rows, width=width, ascii_only=ascii_only
         )
