@@ -154,7 +154,8 @@ def click_command(args: list[str], *, whole: bool = False) -> Any:
             for group, (_, text) in GROUPS.items()
         ]
         slim.registered_commands = [
-            _listed_only(command, text) for command, (_, text) in COMMANDS.items()
+            _without_parameters(typer.models.CommandInfo(name=command, help=text))
+            for command, (_, text) in COMMANDS.items()
         ]
     command = typer.main.get_command(slim)
     _help_flag_off(command)
@@ -174,22 +175,11 @@ def _help_flag_off(command: Any) -> None:
         _help_flag_off(sub)
 
 
-def _listed_only(name: str, text: str) -> "CommandInfo":
-    """A command as a help page lists it: its name and help, none of its parameters."""
-    from typer.models import CommandInfo
-
-    def listed() -> None:
-        """Stands in for the command in a help page."""
-
-    listed.__doc__ = text
-    return CommandInfo(name=name, callback=listed)
-
-
 def _without_parameters(info: "CommandInfo") -> "CommandInfo":
     """`info` as a help page lists it (name, help, hidden...), with no parameters to build."""
 
     def listed() -> None:
-        pass
+        """Stands in for the command in a help page."""
 
     listed.__doc__ = info.callback.__doc__ if info.callback else None
     slim = copy.copy(info)
