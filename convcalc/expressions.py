@@ -423,31 +423,23 @@ def _calls_line_by_line(source: str) -> list[Call] | None:
     of the refusal."""
     if len(source) > MAX_SOURCE:
         return None
-    trees: dict[str, ast.Module | None] = {}
+    trees: dict[str, ast.AST | None] = {}
     calls: list[Call] = []
     try:
         for number, line in enumerate(_source_lines(source), start=1):
             text = line.rstrip("\r\n")
-            if not text or text.isspace() or text.lstrip().startswith("#"):
+            if not text.strip() or text.lstrip().startswith("#"):
                 continue
             if text not in trees:
-                trees[text] = _line_tree(text)
+                trees[text] = _parse(text, "exec")[0]
             tree = trees[text]
-            if tree is None:
+            if not isinstance(tree, ast.Module):
                 return None
             for statement in tree.body:
                 _statement_calls(statement, text, calls, number)
     except ExpressionError:
         return None
     return calls or None
-
-
-def _line_tree(text: str) -> ast.Module | None:
-    try:
-        tree = ast.parse(text, mode="exec")
-    except (SyntaxError, RecursionError, MemoryError, ValueError):
-        return None
-    return tree
 
 
 def parse_module(source: str) -> list[Call]:
