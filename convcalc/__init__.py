@@ -12,6 +12,7 @@ every refusal raises `ConvcalcError` (a ValueError) with the message the CLI pri
 from __future__ import annotations
 
 import importlib
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
@@ -137,8 +138,17 @@ if TYPE_CHECKING:
     from convcalc.variants import Comparison, compare
 
 
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'convcalc' has no attribute {name!r}")
-    return getattr(importlib.import_module(module), name)
+def _lazy_getattr(package: str, exports: dict[str, str]) -> Callable[[str], Any]:
+    """A package's module `__getattr__` (PEP 562): each name in `exports` is imported from
+    its module when first asked for (convcalc's and convcalc.solve's names)."""
+
+    def __getattr__(name: str) -> Any:
+        module = exports.get(name)
+        if module is None:
+            raise AttributeError(f"module {package!r} has no attribute {name!r}")
+        return getattr(importlib.import_module(module), name)
+
+    return __getattr__
+
+
+__getattr__ = _lazy_getattr("convcalc", _EXPORTS)

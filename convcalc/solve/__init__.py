@@ -8,51 +8,45 @@ the real layer.  One module per question, its answer records and their JSON besi
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from convcalc import _lazy_getattr
 
 # Each question imports only its own module (a `solve padding` call never loads the search
 # for layers): names are resolved on first use.
-_WHERE = {
-    "convcalc.solve._search": ("MAX_LISTED", "MAX_SIZE", "NoSolution", "Reach", "layer_template"),
-    "convcalc.solve.inputs": (
-        "InputsAnswer",
-        "InputsAxis",
-        "InputSize",
-        "OutputPaddingHint",
-        "solve_inputs",
+_EXPORTS = {
+    **dict.fromkeys(
+        ("MAX_LISTED", "MAX_SIZE", "NoSolution", "Reach", "layer_template"),
+        "convcalc.solve._search",
     ),
-    "convcalc.solve.layer": (
-        "MAX_DILATION",
-        "MAX_KERNEL",
-        "MAX_LIMIT",
-        "LayerAnswer",
-        "LayerCandidate",
-        "solve_layer",
+    **dict.fromkeys(
+        ("InputsAnswer", "InputsAxis", "InputSize", "OutputPaddingHint", "solve_inputs"),
+        "convcalc.solve.inputs",
     ),
-    "convcalc.solve.padding": (
-        "PaddingAnswer",
-        "PaddingAxis",
-        "PaddingOption",
-        "SamePadding",
-        "SchemeMatch",
-        "solve_padding",
+    **dict.fromkeys(
+        ("MAX_DILATION", "MAX_KERNEL", "MAX_LIMIT", "LayerAnswer", "LayerCandidate", "solve_layer"),
+        "convcalc.solve.layer",
     ),
-    "convcalc.solve.transpose": ("TransposeAnswer", "TransposeAxis", "solve_transpose"),
+    **dict.fromkeys(
+        (
+            "PaddingAnswer",
+            "PaddingAxis",
+            "PaddingOption",
+            "SamePadding",
+            "SchemeMatch",
+            "solve_padding",
+        ),
+        "convcalc.solve.padding",
+    ),
+    **dict.fromkeys(
+        ("TransposeAnswer", "TransposeAxis", "solve_transpose"), "convcalc.solve.transpose"
+    ),
 }
-_MODULE_OF = {name: module for module, names in _WHERE.items() for name in names}
-
-
-def __getattr__(name: str) -> Any:
-    if name not in _MODULE_OF:
-        raise AttributeError(f"module 'convcalc.solve' has no attribute {name!r}")
-    value = getattr(importlib.import_module(_MODULE_OF[name]), name)
-    globals()[name] = value
-    return value
+__getattr__ = _lazy_getattr("convcalc.solve", _EXPORTS)
 
 
 def __dir__() -> list[str]:
-    return sorted({*globals(), *_MODULE_OF})
+    return sorted({*globals(), *_EXPORTS})
 
 
 if TYPE_CHECKING:
