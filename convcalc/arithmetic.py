@@ -7,8 +7,8 @@ Convolution.cpp (conv), Pool.h (pooling_output_shape, pool*_shape_check),
 AdaptiveAveragePooling.cpp; padding rules live in `convcalc.padding`.
 """
 
-from __future__ import annotations
-
+# No `from __future__ import annotations`: typing.NamedTuple would compile the text of
+# every record field's annotation each time the module is imported.
 import math
 from collections.abc import Sequence
 from fractions import Fraction
@@ -120,7 +120,7 @@ class ChannelGroups(NamedTuple):
     @classmethod
     def from_weight(
         cls, weight_shape: Sequence[int], groups: int, *, transposed: bool
-    ) -> ChannelGroups:
+    ) -> "ChannelGroups":
         """The channels a weight of this shape implies (the inverse of weight_shape)."""
         if transposed:
             return cls(weight_shape[0], weight_shape[1] * groups, groups, transposed=True)

@@ -6,8 +6,8 @@ field; a model written as nn.Module classes is read by `convcalc.interpreter` an
 recorded call by call, as a tree of module calls and tensor ops.
 """
 
-from __future__ import annotations
-
+# No `from __future__ import annotations`: typing.NamedTuple would compile the text of
+# every record field's annotation each time the module is imported.
 import importlib
 import json
 import math
@@ -370,7 +370,7 @@ def build(calls: list[Call], input_shape: Shape) -> Network:
 # --- a model's forward ------------------------------------------------------------------------
 
 
-def _rows(rows: list[Row]) -> tuple[NetLayer, ...]:
+def _rows(rows: "list[Row]") -> tuple[NetLayer, ...]:
     """The interpreter's rows as records, with each module's totals over the rows inside."""
     totals_params = [row.params for row in rows]
     totals_macs = [
@@ -414,7 +414,7 @@ def _rows(rows: list[Row]) -> tuple[NetLayer, ...]:
     return tuple(out)
 
 
-def from_trace(traced: Traced) -> Network:
+def from_trace(traced: "Traced") -> Network:
     """A Network from one recorded forward."""
     return Network(
         traced.inputs[0] if traced.inputs else (),

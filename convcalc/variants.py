@@ -8,8 +8,8 @@ output_padding in exactly one place per axis, and its 1×1 layers keep every siz
 output has the standard layer's spatial size.
 """
 
-from __future__ import annotations
-
+# No `from __future__ import annotations`: typing.NamedTuple would compile the text of
+# every record field's annotation each time the module is imported.
 import math
 from typing import NamedTuple
 

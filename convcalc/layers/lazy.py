@@ -1,8 +1,8 @@
 """The Lazy modules (torch/nn/modules/lazy.py and the Lazy* classes): built without one size,
 which PyTorch fills from the first input, then the module becomes its ordinary class."""
 
-from __future__ import annotations
-
+# No `from __future__ import annotations`: typing.NamedTuple would compile the text of
+# every record field's annotation each time the module is imported.
 from typing import Any, NamedTuple
 
 from convcalc.errors import LayerError

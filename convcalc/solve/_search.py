@@ -8,8 +8,8 @@ one run of sizes, found by bisection over 1 … MAX_SIZE in about 130 probes, ho
 numbers.  Work is bounded by MAX_SIZE's 63 bits and MAX_LISTED, never by a size or a count.
 """
 
-from __future__ import annotations
-
+# No `from __future__ import annotations`: typing.NamedTuple would compile the text of
+# every record field's annotation each time the module is imported.
 from collections.abc import Sequence
 from typing import Any, NamedTuple
 

@@ -1,7 +1,7 @@
 """`solve_inputs`: every input size a layer maps to the wanted output size, per axis."""
 
-from __future__ import annotations
-
+# No `from __future__ import annotations`: typing.NamedTuple would compile the text of
+# every record field's annotation each time the module is imported.
 from collections.abc import Sequence
 from typing import NamedTuple
 

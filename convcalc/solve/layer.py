@@ -1,8 +1,8 @@
 """`solve_layer`: the conv or pool settings (kernel, stride, padding, dilation) that map one
 size to another, simplest first."""
 
-from __future__ import annotations
-
+# No `from __future__ import annotations`: typing.NamedTuple would compile the text of
+# every record field's annotation each time the module is imported.
 import heapq
 from typing import Any, NamedTuple
 

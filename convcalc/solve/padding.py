@@ -6,8 +6,8 @@ over runs of paddings) and listed up to MAX_LISTED of each kind per axis: a stri
 allows about 10**12 paddings.
 """
 
-from __future__ import annotations
-
+# No `from __future__ import annotations`: typing.NamedTuple would compile the text of
+# every record field's annotation each time the module is imported.
 from collections.abc import Sequence
 from typing import Any, NamedTuple
 
@@ -454,7 +454,7 @@ class TransposedReach(NamedTuple):
     limit: int  # output_padding < limit
 
     @classmethod
-    def of(cls, size: int, kernel: int, stride: int, dilation: int) -> TransposedReach:
+    def of(cls, size: int, kernel: int, stride: int, dilation: int) -> "TransposedReach":
         return cls((size - 1) * stride + dilation * (kernel - 1) + 1, max(stride, dilation))
 
     def paddings(self, target: int) -> range:

@@ -1,7 +1,7 @@
 """`solve_transpose`: the ConvTranspose that maps a conv's or pool's output back to its input."""
 
-from __future__ import annotations
-
+# No `from __future__ import annotations`: typing.NamedTuple would compile the text of
+# every record field's annotation each time the module is imported.
 from collections.abc import Sequence
 from typing import Any, NamedTuple
 
