@@ -9,7 +9,6 @@ recorded call by call, as a tree of module calls and tensor ops.
 # No `from __future__ import annotations`: typing.NamedTuple would compile the text of
 # every record field's annotation each time the module is imported.
 import importlib
-import json
 import math
 import os
 import re
@@ -656,6 +655,8 @@ def _input_comment(source: str) -> Shape | None:
 def _load_structured(source: str, suffix: str, path: str) -> Any:
     try:
         if suffix == ".json":
+            import json  # here only: a chain on the command line never needs it
+
             return json.loads(source)
         if suffix == ".toml":
             import tomllib

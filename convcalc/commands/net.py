@@ -1,7 +1,7 @@
 """`convcalc net`: a chain of PyTorch layers, written as constructor calls, summarised."""
 
-from __future__ import annotations
-
+# No `from __future__ import annotations`: typer would eval() the text of every option's
+# annotation on every call.
 import enum
 from pathlib import Path
 from typing import Annotated, Optional

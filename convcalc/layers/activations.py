@@ -1,6 +1,6 @@
 """The other activations and softmax (torch/nn/modules/activation.py): sigmoid-like,
 shrinking and thresholding ones keep the shape, GLU halves an axis; `inplace` is only tested
-for truth by torch/nn/functional.py, so it is a Flag.  ReLU and its variants are in
+for truth by torch/nn/functional.py, so it is a Flag.  ReLU is in `relu`, its variants in
 `rectifiers`."""
 
 from typing import Self

@@ -1,7 +1,7 @@
-"""ReLU and its variants (torch/nn/modules/activation.py), the activations CNNs mostly use:
-the shape stays; `inplace` is only tested for truth by torch/nn/functional.py, so it is a
-Flag.  A module of their own, as each pydantic class costs ~0.3 ms to define and a chain of
-ReLUs needs only these (the other activations are in `activations`)."""
+"""ReLU's variants (torch/nn/modules/activation.py), the activations CNNs use most after
+ReLU itself (in `relu`): the shape stays; `inplace` is only tested for truth by
+torch/nn/functional.py, so it is a Flag.  A module of their own, as each pydantic class costs
+~0.3 ms to define (the other activations are in `activations`)."""
 
 from typing import Self
 
@@ -10,13 +10,8 @@ from pydantic import model_validator
 from convcalc.arguments import Flag, Int, Real, Str, refuse
 from convcalc.errors import LayerError
 from convcalc.layers.base import Effect, Module, Pointwise, Shape
+from convcalc.layers.relu import ReLU
 from convcalc.notation import shape_text
-
-
-class ReLU(Pointwise):
-    torch_class = "ReLU"
-    positional = ("inplace",)
-    inplace: Flag = False
 
 
 class ReLU6(ReLU):

@@ -20,7 +20,7 @@ from convcalc.specs import LayerSpec, make_spec
 # ~60 layer classes costs ~75 ms, a whole `net` call's worth of start-up
 # (tests/test_net_layers.py checks the table against the classes themselves).
 _WHERE: dict[str, tuple[str, str, int | None]] = {
-    "ReLU": ("rectifiers", "ReLU", None),
+    "ReLU": ("relu", "ReLU", None),
     "ReLU6": ("rectifiers", "ReLU6", None),
     "LeakyReLU": ("rectifiers", "LeakyReLU", None),
     "PReLU": ("rectifiers", "PReLU", None),
