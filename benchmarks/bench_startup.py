@@ -3,8 +3,11 @@
 Every call to convcalc starts Python afresh, so what matters is the cost of a call relative to
 the cheapest possible Python process on the same machine at the same moment.  Each round runs
 the baseline and every target once, interleaved, so that load on the machine hits both alike;
-the ratio is median(target) / median(baseline) over all rounds.  CPU time (user + system) is
-shown beside wall time: it is steadier on a loaded machine.
+the ratio is the median over the rounds of (target / the baseline run just before it): each
+pair is measured within a fraction of a second, so a machine whose speed drifts over minutes
+(this VM's does, by up to 10%) moves both sides of a pair alike.  The ratio of the medians
+over the whole run, which such drift does move, is shown beside it.  CPU time (user +
+system), paired the same way, is shown too.
 
     python benchmarks/bench_startup.py                 # 21 rounds, table of ratios
     python benchmarks/bench_startup.py --rounds 41 --check   # exit 1 if a limit is exceeded
@@ -79,6 +82,13 @@ class Samples:
     def add(self, wall: float, cpu: float) -> None:
         self.wall.append(wall)
         self.cpu.append(cpu)
+
+    def paired(self, before: Samples) -> tuple[float, float]:
+        """Median wall and CPU ratios to `before`, the baseline runs made just before these."""
+        return (
+            statistics.median(t / b for t, b in zip(self.wall, before.wall, strict=True)),
+            statistics.median(t / b for t, b in zip(self.cpu, before.cpu, strict=True)),
+        )
 
 
 def convcalc_argv() -> list[str]:
@@ -170,18 +180,19 @@ def child_env() -> dict[str, str]:
     return env
 
 
-def measure(found: list[Target], rounds: int) -> tuple[Samples, list[Samples]]:
+def measure(found: list[Target], rounds: int) -> tuple[list[Samples], list[Samples]]:
+    """Per target: the baseline runs made just before its runs, and its runs."""
     env = child_env()
     baseline_argv = [sys.executable, "-c", "pass"]
     for target in found:  # warm-up: byte-code caches, page cache
         run_once(target.argv, env)
-    baseline = Samples()
+    befores = [Samples() for _ in found]
     samples = [Samples() for _ in found]
     for _ in range(rounds):
         for i, target in enumerate(found):
-            baseline.add(*run_once(baseline_argv, env))
+            befores[i].add(*run_once(baseline_argv, env))
             samples[i].add(*run_once(target.argv, env))
-    return baseline, samples
+    return befores, samples
 
 
 # --- a TAB press inside a running shell --------------------------------------------------------
@@ -235,12 +246,12 @@ def in_shell_times(rounds: int) -> dict[str, float]:
             dump = Path(tmp) / "zcompdump"
             init = f"fpath=({COMPLETIONS} $fpath); autoload -Uz compinit; compinit -u -d {dump}"
             subprocess.run([zsh, "-f", "-c", init], check=False)
-            script = Path(tmp) / "tab.zsh"
-            script.write_text(ZSH_TAB)
+            tab_script = Path(tmp) / "tab.zsh"
+            tab_script.write_text(ZSH_TAB)
             samples = []
             for _ in range(max(5, rounds // 2)):
                 out = subprocess.run(
-                    [zsh, "-f", str(script), str(COMPLETIONS), str(dump), TAB_LINE],
+                    [zsh, "-f", str(tab_script), str(COMPLETIONS), str(dump), TAB_LINE],
                     capture_output=True,
                     text=True,
                     timeout=30,
@@ -260,33 +271,38 @@ def main() -> int:
     args = parser.parse_args()
 
     found = cli_targets() + ([] if args.no_tab else new_shell_targets())
-    baseline, samples = measure(found, args.rounds)
-    base_wall = statistics.median(baseline.wall)
-    base_cpu = statistics.median(baseline.cpu)
+    befores, samples = measure(found, args.rounds)
+    base_wall = statistics.median(w for before in befores for w in before.wall)
+    base_cpu = statistics.median(c for before in befores for c in before.cpu)
     print(
         f"python -c pass: median {base_wall * 1000:.1f} ms wall, {base_cpu * 1000:.1f} ms CPU "
-        f"({len(baseline.wall)} runs, interleaved with {args.rounds} of each target)"
+        f"({args.rounds * len(found)} runs, one before each run of a target, "
+        f"{args.rounds} rounds)"
     )
-    print(f"{'target':<44} {'wall':>8} {'ratio':>6} {'CPU':>6} {'limit':>6}")
+    print(f"{'target':<44} {'wall':>8} {'ratio':>6} {'CPU':>6} {'unpaired':>8} {'limit':>6}")
     failed = []
 
-    def row(label: str, wall: float, cpu_ratio: float | None, limit: float | None) -> None:
-        ratio = wall / base_wall
+    def row(label: str, wall: float, ratio: float, cpu: float | None, limit: float | None) -> None:
         verdict = "" if limit is None else ("ok" if ratio <= limit else "OVER")
         if verdict == "OVER":
             failed.append(label)
         label = label if len(label) <= 44 else label[:41] + "..."
-        cpu = "" if cpu_ratio is None else f"{cpu_ratio:5.2f}×"
+        cpu_text = "" if cpu is None else f"{cpu:5.2f}×"
         limit_text = "" if limit is None else f"{limit:g}×"
-        print(f"{label:<44} {wall * 1000:5.1f} ms {ratio:5.2f}× {cpu:>6} {limit_text:>6} {verdict}")
+        print(
+            f"{label:<44} {wall * 1000:5.1f} ms {ratio:5.2f}× {cpu_text:>6} "
+            f"{wall / base_wall:7.2f}× {limit_text:>6} {verdict}"
+        )
 
-    for target, sample in zip(found, samples, strict=True):
-        cpu_ratio = statistics.median(sample.cpu) / base_cpu
-        row(target.label, statistics.median(sample.wall), cpu_ratio, target.limit)
+    for target, sample, before in zip(found, samples, befores, strict=True):
+        row(target.label, statistics.median(sample.wall), *sample.paired(before), target.limit)
     if not args.no_tab:
         for shell, seconds in in_shell_times(args.rounds).items():
-            row(f"TAB {shell}, in a running shell", seconds, None, 2.0)
-    print("ratio: median wall time / baseline's; CPU: the same for user + system CPU time")
+            row(f"TAB {shell}, in a running shell", seconds, seconds / base_wall, None, 2.0)
+    print(
+        "ratio: median over the rounds of (wall time / the baseline run just before); CPU: the "
+        "same for user + system CPU time; unpaired: median wall time / all baseline runs' median"
+    )
     return 1 if args.check and failed else 0
 
 

@@ -7,6 +7,7 @@ table below; the spec models stay the only place that knows defaults and limits.
 
 from __future__ import annotations
 
+import functools
 import inspect
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Annotated, Any, Optional
@@ -303,32 +304,44 @@ def layer_command(
     """
     names = [name for name, _ in family_options(family, dims) if name not in skip]
     keys = dict(family_options(family, dims)) | (options or {})
-
-    def command(**kwargs: Any) -> None:
-        layer_args = {name: kwargs.pop(name) for name in names}
-        body({k: v for k, v in layer_args.items() if v is not None}, **kwargs)
-
-    params = [
-        inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, annotation=ann, default=default)
-        for name, ann, default in before
+    declared = [
+        *before,
+        *((name, OPTIONS[keys[name]][0], OPTIONS[keys[name]][1]) for name in names),
+        *after,
     ]
-    params += [
-        inspect.Parameter(
-            name,
-            inspect.Parameter.KEYWORD_ONLY,
-            annotation=OPTIONS[keys[name]][0],
-            default=OPTIONS[keys[name]][1],
+    return _LayerCommand(f"{family}{dims}d", body, names, declared)
+
+
+class _LayerCommand:
+    """A command whose signature is assembled when typer first reads it: a group registers
+    one per KIND, and a call builds the signature of the one it runs only."""
+
+    def __init__(
+        self,
+        name: str,
+        body: Callable[..., None],
+        names: list[str],
+        declared: list[tuple[str, Any, Any]],
+    ) -> None:
+        self.__name__ = name
+        self.__doc__ = None
+        # typing.get_type_hints wants annotations; typer takes every option from the signature
+        self.__annotations__: dict[str, Any] = {}
+        self._body, self._names, self._declared = body, names, declared
+
+    def __call__(self, **kwargs: Any) -> None:
+        layer_args = {name: kwargs.pop(name) for name in self._names}
+        self._body({k: v for k, v in layer_args.items() if v is not None}, **kwargs)
+
+    @functools.cached_property
+    def __signature__(self) -> inspect.Signature:
+        keyword = inspect.Parameter.KEYWORD_ONLY
+        return inspect.Signature(
+            [
+                inspect.Parameter(name, keyword, annotation=annotation, default=default)
+                for name, annotation, default in self._declared
+            ]
         )
-        for name in names
-    ]
-    params += [
-        inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, annotation=ann, default=default)
-        for name, ann, default in after
-    ]
-    command.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
-    command.__annotations__ = {p.name: p.annotation for p in params}
-    command.__name__ = f"{family}{dims}d"
-    return command
 
 
 # --- turning option text into spec arguments --------------------------------------------------
