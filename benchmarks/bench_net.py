@@ -1,6 +1,7 @@
-"""`convcalc net` on whole models, as ratios to `python -c pass` side by side (the method of
-bench_startup.py: each round runs the baseline and every target once, interleaved; the ratio
-is median(target) / median(baseline)).
+"""`convcalc net` on whole models, as ratios to `python -c pass` side by side (with
+bench_startup.py's runner: each round runs the baseline and every target once, interleaved;
+here the ratio is median(target) / median(baseline), these targets being far from their
+limits, and the large tables are timed in seconds).
 
 - a ResNet-50 written as torchvision writes it (tests/net_architectures.py), read with
   `--model 'resnet50()'` on 1×3×224×224: the interpreter builds 161 layers and follows a

@@ -13,22 +13,24 @@ import math
 from collections.abc import Sequence
 from fractions import Fraction
 from functools import lru_cache
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple, cast
 
 from convcalc import padding as padding_rules
 from convcalc.arguments import INT64_MAX, is_int
 from convcalc.errors import InputError, LayerError, LimitError
 from convcalc.notation import count_text, json_number, shape_text
-from convcalc.specs import (
-    AdaptiveAvgPool,
-    AdaptiveMaxPool,
-    AvgPool,
-    Conv,
-    ConvTranspose,
-    LayerSpec,
-    MaxPool,
-    expand,
-)
+from convcalc.specs import LayerSpec, expand
+
+if TYPE_CHECKING:
+    # dispatch goes by `spec.family`: a call imports only the family of its spec
+    from convcalc.specs import (
+        AdaptiveAvgPool,
+        AdaptiveMaxPool,
+        AvgPool,
+        Conv,
+        ConvTranspose,
+        MaxPool,
+    )
 
 AXIS_NAMES = {1: ("L",), 2: ("H", "W"), 3: ("D", "H", "W")}
 
@@ -304,18 +306,22 @@ def analyze(spec: LayerSpec, input_shape: Sequence[int]) -> LayerShape:
 
 @lru_cache(maxsize=4096)  # specs are frozen, so `net` and `solve` re-ask for free
 def _analyze(spec: LayerSpec, input_shape: tuple[int, ...]) -> LayerShape:
-    if isinstance(spec, AdaptiveAvgPool) and spec.dims > 1:
-        mean = _adaptive_mean(spec, input_shape)
+    family = spec.family
+    if family == "adaptiveavgpool" and spec.dims > 1:
+        mean = _adaptive_mean(cast("AdaptiveAvgPool", spec), input_shape)
         if mean is not None:
             return mean
     batched, channels, spatial = split_input(spec, input_shape)
-    if isinstance(spec, Conv):
-        result = _conv(spec, input_shape, batched, channels, spatial)
-    elif isinstance(spec, ConvTranspose):
-        result = _conv_transpose(spec, input_shape, batched, channels, spatial)
-    elif isinstance(spec, MaxPool | AvgPool):
-        result = _pool(spec, input_shape, batched, spatial)
-    elif isinstance(spec, AdaptiveAvgPool | AdaptiveMaxPool):
+    if family == "conv":
+        result = _conv(cast("Conv", spec), input_shape, batched, channels, spatial)
+    elif family == "convtranspose":
+        result = _conv_transpose(
+            cast("ConvTranspose", spec), input_shape, batched, channels, spatial
+        )
+    elif family in ("maxpool", "avgpool"):
+        result = _pool(cast("MaxPool | AvgPool", spec), input_shape, batched, spatial)
+    elif family in ("adaptiveavgpool", "adaptivemaxpool"):
+        spec = cast("AdaptiveAvgPool | AdaptiveMaxPool", spec)
         result = _adaptive(spec, input_shape, batched, spatial)
     else:  # pragma: no cover
         raise TypeError(f"not a layer spec: {spec!r}")
@@ -330,14 +336,14 @@ def _batch_head(input_shape: tuple[int, ...], batched: bool) -> tuple[int, ...]:
 # --- convolutions -----------------------------------------------------------------------------
 
 
-def channel_groups(spec: Conv | ConvTranspose) -> ChannelGroups:
+def channel_groups(spec: "Conv | ConvTranspose") -> ChannelGroups:
     return ChannelGroups(
         spec.in_channels, spec.out_channels, spec.groups, transposed=spec.family == "convtranspose"
     )
 
 
 def _check_channels(
-    spec: Conv | ConvTranspose, input_shape: tuple[int, ...], channels: int
+    spec: "Conv | ConvTranspose", input_shape: tuple[int, ...], channels: int
 ) -> None:
     if channels != spec.in_channels:
         raise LayerError(
@@ -350,7 +356,7 @@ def conv_output_size(size: int, kernel: int, stride: int, padding: Pair, dilatio
     return (size + padding[0] + padding[1] - dilation * (kernel - 1) - 1) // stride + 1
 
 
-def weights(spec: Conv | ConvTranspose) -> Weights:
+def weights(spec: "Conv | ConvTranspose") -> Weights:
     weight_shape = channel_groups(spec).weight_shape(expand(spec.kernel_size, spec.dims))
     check_tensor("weight", weight_shape)
     fan_in = math.prod(weight_shape[1:])
@@ -364,7 +370,11 @@ def weights(spec: Conv | ConvTranspose) -> Weights:
 
 
 def _conv(
-    spec: Conv, input_shape: tuple[int, ...], batched: bool, channels: int, spatial: tuple[int, ...]
+    spec: "Conv",
+    input_shape: tuple[int, ...],
+    batched: bool,
+    channels: int,
+    spatial: tuple[int, ...],
 ) -> LayerShape:
     if spec.out_channels == 0:
         raise LayerError(f"out_channels: {spec.torch_name} needs at least 1 output channel, got 0")
@@ -437,7 +447,7 @@ def _conv(
 
 
 def _check_dilation(
-    spec: Conv | ConvTranspose, dilation: tuple[int, ...], empty_batch: bool
+    spec: "Conv | ConvTranspose", dilation: tuple[int, ...], empty_batch: bool
 ) -> None:
     # ATen skips this check for an empty batch (the constructor never checks it)
     if 0 in dilation and not empty_batch:
@@ -458,7 +468,7 @@ def _too_small_message(
     per_side = -(-(eff - size) // 2)  # integer ceiling: sizes may exceed a float's precision
     fixes = [f"an input ≥ {eff - pad[0] - pad[1]}"]
     # pools cap their padding, so suggest padding only where it is allowed
-    pool = isinstance(spec, MaxPool | AvgPool)
+    pool = spec.family in ("maxpool", "avgpool")
     if size and per_side > 0 and (not pool or per_side <= padding_rules.max_pool_padding(k)):
         fixes.insert(0, f"padding ≥ {per_side} per side")
     return (
@@ -539,7 +549,7 @@ def _unused_message(axis: str, unused: int, size: int, stride: int) -> str:
 
 
 def _conv_transpose(
-    spec: ConvTranspose,
+    spec: "ConvTranspose",
     input_shape: tuple[int, ...],
     batched: bool,
     channels: int,
@@ -648,14 +658,15 @@ def pool_output_size(
 
 
 def _pool(
-    spec: MaxPool | AvgPool, input_shape: tuple[int, ...], batched: bool, spatial: tuple[int, ...]
+    spec: "MaxPool | AvgPool", input_shape: tuple[int, ...], batched: bool, spatial: tuple[int, ...]
 ) -> LayerShape:
     dims = spec.dims
     _check_nonzero(spec, input_shape, batched, channels_may_be_empty=False)
     kernel = expand(spec.kernel_size, dims)
     stride = kernel if spec.stride is None else expand(spec.stride, dims)
     padding = expand(spec.padding, dims)
-    dilation = expand(spec.dilation, dims) if isinstance(spec, MaxPool) else (1,) * dims
+    maximum = spec.family == "maxpool"
+    dilation = expand(cast("MaxPool", spec).dilation, dims) if maximum else (1,) * dims
     names = AXIS_NAMES[dims]
     axes = []
     warnings: list[str] = []
@@ -663,7 +674,7 @@ def _pool(
         size, k, s, p, d = spatial[i], kernel[i], stride[i], padding[i], dilation[i]
         padding_rules.check_pool_padding(p, k, names[i])
         eff = d * (k - 1) + 1
-        if isinstance(spec, AvgPool) and dims == 3 and size < k:
+        if not maximum and dims == 3 and size < k:
             # avg_pool3d alone compares the unpadded input with the kernel
             raise LayerError(
                 f"kernel_size: AvgPool3d needs every input axis ≥ its kernel, but axis "
@@ -682,7 +693,7 @@ def _pool(
                 f"axis {names[i]}: ceil_mode dropped a last window that would start in the "
                 "right padding"
             )
-        dil = f"{d}·" if isinstance(spec, MaxPool) else ""
+        dil = f"{d}·" if maximum else ""
         bracket = ("⌈", "⌉") if spec.ceil_mode else ("⌊", "⌋")
         formula = (
             f"{bracket[0]}({size} + 2·{p} − {dil}({k}−1) − 1)/{s}{bracket[1]} + 1"
@@ -726,7 +737,7 @@ def _check_nonzero(
         )
 
 
-def _adaptive_mean(spec: AdaptiveAvgPool, input_shape: tuple[int, ...]) -> LayerShape | None:
+def _adaptive_mean(spec: "AdaptiveAvgPool", input_shape: tuple[int, ...]) -> LayerShape | None:
     """adaptive_avg_pool2d/3d to all ones is input.mean(last dims) in ATen: no rank or
     emptiness checks, just enough axes (one more for a tuple: F's _list_with_default)."""
     dims, wanted = spec.dims, spec.output_sizes()
@@ -764,7 +775,7 @@ def adaptive_max_window(size: int, out: int) -> int:
 
 
 def _adaptive(
-    spec: AdaptiveAvgPool | AdaptiveMaxPool,
+    spec: "AdaptiveAvgPool | AdaptiveMaxPool",
     input_shape: tuple[int, ...],
     batched: bool,
     spatial: tuple[int, ...],
@@ -776,13 +787,13 @@ def _adaptive(
         for size, wanted in zip(spatial, spec.output_sizes(), strict=True)
     ]
     # adaptive_avg_pool1d to 1 runs the 2-D mean path after its own rank check
-    if not (isinstance(spec, AdaptiveAvgPool) and set(sizes) == {1}):
+    mean = spec.family == "adaptiveavgpool"
+    if not (mean and set(sizes) == {1}):
         _check_nonzero(
             spec,
             input_shape,
             batched,
-            channels_may_be_empty=not batched
-            or (isinstance(spec, AdaptiveAvgPool) and spec.dims < 3),
+            channels_may_be_empty=not batched or (mean and spec.dims < 3),
         )
     names = AXIS_NAMES[spec.dims]
     axes = []

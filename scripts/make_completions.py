@@ -67,13 +67,13 @@ def _spec_words(kind: str, name: str) -> list[str]:
     from convcalc.errors import ConvcalcError
     from convcalc.kinds import family_and_dims
     from convcalc.padding import PADDING_MODES, PADDING_STRINGS
-    from convcalc.specs import FAMILIES
+    from convcalc.specs import spec_class
 
     try:
         family, dims = family_and_dims(kind)
     except ConvcalcError:
         return []
-    spec = FAMILIES[family]
+    spec = spec_class(family)
     if name not in spec.model_fields:
         return []
     required = {n: 1 for n, f in spec.model_fields.items() if f.is_required() and n != "dims"}

@@ -432,6 +432,6 @@ def spec_args(
 
 
 def build_spec(family: str, dims: int, args: dict[str, Any]) -> LayerSpec:
-    from convcalc.specs import FAMILIES
+    from convcalc.specs import spec_class
 
-    return FAMILIES[family].model_validate({"dims": dims, **args})
+    return spec_class(family).model_validate({"dims": dims, **args})
