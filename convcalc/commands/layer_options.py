@@ -20,9 +20,11 @@ if TYPE_CHECKING:
 
 _SIZE_HELP = "an int, or one per axis as a comma list (3,5)"
 
-# name → (annotation, default); inspect.Parameter.empty marks a required option.
-OPTIONS: dict[str, tuple[Any, Any]] = {
-    "in_channels": (
+# name → (annotation, default), made when a command's signature is first read (a call reads
+# one command's, and typer's Option objects are not free); inspect.Parameter.empty marks a
+# required option.
+OPTIONS: dict[str, Callable[[], tuple[Any, Any]]] = {
+    "in_channels": lambda: (
         Annotated[
             Optional[int],  # noqa: UP045 - typer reads the annotation at run time
             typer.Option(
@@ -34,13 +36,13 @@ OPTIONS: dict[str, tuple[Any, Any]] = {
         ],
         None,
     ),
-    "out_channels": (
+    "out_channels": lambda: (
         Annotated[
             int, typer.Option("--out-channels", "-o", metavar="INT", help="Output channels.")
         ],
         inspect.Parameter.empty,
     ),
-    "optional_out_channels": (
+    "optional_out_channels": lambda: (
         Annotated[
             Optional[int],  # noqa: UP045
             typer.Option(
@@ -53,14 +55,14 @@ OPTIONS: dict[str, tuple[Any, Any]] = {
         ],
         None,
     ),
-    "kernel_size": (
+    "kernel_size": lambda: (
         Annotated[
             str,
             typer.Option("--kernel-size", "-k", metavar="SIZE", help=f"Kernel size: {_SIZE_HELP}."),
         ],
         inspect.Parameter.empty,
     ),
-    "stride": (
+    "stride": lambda: (
         Annotated[
             Optional[str],  # noqa: UP045
             typer.Option(
@@ -73,7 +75,7 @@ OPTIONS: dict[str, tuple[Any, Any]] = {
         ],
         None,
     ),
-    "pool_stride": (
+    "pool_stride": lambda: (
         Annotated[
             Optional[str],  # noqa: UP045
             typer.Option(
@@ -86,7 +88,7 @@ OPTIONS: dict[str, tuple[Any, Any]] = {
         ],
         None,
     ),
-    "padding": (
+    "padding": lambda: (
         Annotated[
             Optional[str],  # noqa: UP045
             typer.Option(
@@ -99,7 +101,7 @@ OPTIONS: dict[str, tuple[Any, Any]] = {
         ],
         None,
     ),
-    "conv_padding": (
+    "conv_padding": lambda: (
         Annotated[
             Optional[str],  # noqa: UP045
             typer.Option(
@@ -112,7 +114,7 @@ OPTIONS: dict[str, tuple[Any, Any]] = {
         ],
         None,
     ),
-    "dilation": (
+    "dilation": lambda: (
         Annotated[
             Optional[str],  # noqa: UP045
             typer.Option(
@@ -125,7 +127,7 @@ OPTIONS: dict[str, tuple[Any, Any]] = {
         ],
         None,
     ),
-    "output_padding": (
+    "output_padding": lambda: (
         Annotated[
             Optional[str],  # noqa: UP045
             typer.Option(
@@ -137,7 +139,7 @@ OPTIONS: dict[str, tuple[Any, Any]] = {
         ],
         None,
     ),
-    "groups": (
+    "groups": lambda: (
         Annotated[
             Optional[int],  # noqa: UP045
             typer.Option(
@@ -146,7 +148,7 @@ OPTIONS: dict[str, tuple[Any, Any]] = {
         ],
         None,
     ),
-    "bias": (
+    "bias": lambda: (
         Annotated[
             Optional[bool],  # noqa: UP045
             typer.Option(
@@ -155,7 +157,7 @@ OPTIONS: dict[str, tuple[Any, Any]] = {
         ],
         None,
     ),
-    "padding_mode": (
+    "padding_mode": lambda: (
         Annotated[
             Optional[str],  # noqa: UP045
             typer.Option(
@@ -167,7 +169,7 @@ OPTIONS: dict[str, tuple[Any, Any]] = {
         ],
         None,
     ),
-    "transposed_padding_mode": (
+    "transposed_padding_mode": lambda: (
         Annotated[
             Optional[str],  # noqa: UP045
             typer.Option(
@@ -179,7 +181,7 @@ OPTIONS: dict[str, tuple[Any, Any]] = {
         ],
         None,
     ),
-    "ceil_mode": (
+    "ceil_mode": lambda: (
         Annotated[
             Optional[bool],  # noqa: UP045
             typer.Option(
@@ -190,7 +192,7 @@ OPTIONS: dict[str, tuple[Any, Any]] = {
         ],
         None,
     ),
-    "count_include_pad": (
+    "count_include_pad": lambda: (
         Annotated[
             Optional[bool],  # noqa: UP045
             typer.Option(
@@ -201,7 +203,7 @@ OPTIONS: dict[str, tuple[Any, Any]] = {
         ],
         None,
     ),
-    "divisor_override": (
+    "divisor_override": lambda: (
         Annotated[
             Optional[int],  # noqa: UP045
             typer.Option(
@@ -210,7 +212,7 @@ OPTIONS: dict[str, tuple[Any, Any]] = {
         ],
         None,
     ),
-    "output_size": (
+    "output_size": lambda: (
         Annotated[
             str,
             typer.Option(
@@ -304,30 +306,28 @@ def layer_command(
     """
     names = [name for name, _ in family_options(family, dims) if name not in skip]
     keys = dict(family_options(family, dims)) | (options or {})
-    declared = [
-        *before,
-        *((name, OPTIONS[keys[name]][0], OPTIONS[keys[name]][1]) for name in names),
-        *after,
-    ]
-    return _LayerCommand(f"{family}{dims}d", body, names, declared)
+    return _LayerCommand(f"{family}{dims}d", body, names, [keys[n] for n in names], before, after)
 
 
 class _LayerCommand:
     """A command whose signature is assembled when typer first reads it: a group registers
-    one per KIND, and a call builds the signature of the one it runs only."""
+    one per KIND, and a call builds the signature (and the options) of the one it runs only."""
 
     def __init__(
         self,
         name: str,
         body: Callable[..., None],
         names: list[str],
-        declared: list[tuple[str, Any, Any]],
+        keys: list[str],
+        before: tuple[tuple[str, Any, Any], ...],
+        after: tuple[tuple[str, Any, Any], ...],
     ) -> None:
         self.__name__ = name
         self.__doc__ = None
         # typing.get_type_hints wants annotations; typer takes every option from the signature
         self.__annotations__: dict[str, Any] = {}
-        self._body, self._names, self._declared = body, names, declared
+        self._body, self._names, self._keys = body, names, keys
+        self._before, self._after = before, after
 
     def __call__(self, **kwargs: Any) -> None:
         layer_args = {name: kwargs.pop(name) for name in self._names}
@@ -335,13 +335,19 @@ class _LayerCommand:
 
     @functools.cached_property
     def __signature__(self) -> inspect.Signature:
+        layer = [(name, *_option(key)) for name, key in zip(self._names, self._keys, strict=True)]
         keyword = inspect.Parameter.KEYWORD_ONLY
         return inspect.Signature(
             [
                 inspect.Parameter(name, keyword, annotation=annotation, default=default)
-                for name, annotation, default in self._declared
+                for name, annotation, default in (*self._before, *layer, *self._after)
             ]
         )
+
+
+@functools.cache
+def _option(key: str) -> tuple[Any, Any]:
+    return OPTIONS[key]()
 
 
 # --- turning option text into spec arguments --------------------------------------------------

@@ -11,7 +11,6 @@ from rich.text import Text
 from convcalc.padding import explicit_pad
 from convcalc.render import fitted_table, fmt_shape
 from convcalc.solve._search import layer_template
-from convcalc.specs import AvgPool, MaxPool
 
 if TYPE_CHECKING:  # one question's records only are loaded by a call
     from convcalc.solve import (
@@ -114,7 +113,7 @@ def padding_report(
     elif answer.pads is not None and answer.padded_layer is not None:
         if answer.same_layer is not None:
             parts.append(Text("or, with an explicit pad:"))
-        layer, function = explicit_pad(answer.pads, max_pool=isinstance(answer.spec, MaxPool))
+        layer, function = explicit_pad(answer.pads, max_pool=answer.spec.family == "maxpool")
         parts.append(_code(f"pad:   {layer}, or {function}"))
         parts.append(_code(f"layer: {layer_template(answer.padded_layer)}"))
         parts.append(Text("The pad tuple lists the last axis first: (before, after) of each axis."))
@@ -157,7 +156,7 @@ def _scheme_note(answer: PaddingAnswer, scheme: SchemeMatch) -> list[RenderableT
     mine = [(o.before, o.after) for o in (axis.options[0] for axis in answer.axes)]
     if answer.same_layer is not None:
         mine = [(o.before, o.after) for axis in answer.axes for o in axis.options if o.same]
-    avg = isinstance(answer.spec, AvgPool)
+    avg = answer.spec.family == "avgpool"
     why = []
     if any(scheme.shift):
         why.append(f"its windows start {_shift(scheme.shift, names)}")
@@ -171,7 +170,7 @@ def _scheme_note(answer: PaddingAnswer, scheme: SchemeMatch) -> list[RenderableT
         )
     ]
     if scheme.exact_pads is not None:
-        layer, _ = explicit_pad(scheme.exact_pads, max_pool=isinstance(answer.spec, MaxPool))
+        layer, _ = explicit_pad(scheme.exact_pads, max_pool=answer.spec.family == "maxpool")
         lines.append(_code(f"  {layer}, then {layer_template(answer.spec)}"))
     elif scheme.exact_layer is not None:
         lines.append(_code(f"  {layer_template(scheme.exact_layer)}"))

@@ -17,7 +17,7 @@ from convcalc.arguments import INT64_MAX, expand
 from convcalc.arithmetic import analyze, weights
 from convcalc.errors import ConvcalcError, InputError, LayerError, LimitError
 from convcalc.notation import int_text, shape_text
-from convcalc.specs import AvgPool, Conv, ConvTranspose, LayerSpec
+from convcalc.specs import Conv, ConvTranspose, LayerSpec
 
 # The bounds of every solve question (README, "Bounds"): sizes are PyTorch's int64, so no input,
 # output, padding or target beyond 2**63 − 1 is searched, listed or accepted; listings stop at
@@ -54,9 +54,10 @@ def axis_spec(spec: LayerSpec, axis: int, **changes: Any) -> LayerSpec:
             data[name] = expand(value, spec.dims)[axis]
     if isinstance(spec, Conv | ConvTranspose):
         data.update(in_channels=1, out_channels=1, groups=1)
-    if not (isinstance(spec, AvgPool) and spec.dims == 3):
+    avg = spec.family == "avgpool"  # by name: a conv's question never imports the pools
+    if not (avg and spec.dims == 3):
         data["dims"] = 1
-        if isinstance(spec, AvgPool):
+        if avg:
             data["divisor_override"] = None  # 2-D and 3-D only; sizes do not depend on it
     data.update(changes)
     return type(spec).model_validate(data)

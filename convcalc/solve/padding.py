@@ -9,7 +9,7 @@ allows about 10**12 paddings.
 # No `from __future__ import annotations`: typing.NamedTuple would compile the text of
 # every record field's annotation each time the module is imported.
 from collections.abc import Sequence
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
 from convcalc import padding as padding_rules
 from convcalc.arithmetic import AXIS_NAMES, analyze
@@ -32,7 +32,10 @@ from convcalc.solve._search import (
     output_for,
     window,
 )
-from convcalc.specs import AvgPool, Conv, ConvTranspose, LayerSpec
+from convcalc.specs import Conv, ConvTranspose, LayerSpec
+
+if TYPE_CHECKING:
+    from convcalc.specs import AvgPool
 
 Pair = tuple[int, int]
 
@@ -286,7 +289,7 @@ def _schemes(
         exact_pads: tuple[Pair, ...] | None = pads
         exact_layer: LayerSpec | None = spec
         same_values = not any(shift)
-        if isinstance(spec, AvgPool):
+        if spec.family == "avgpool":  # by name: a conv's question never imports the pools
             # TF and ONNX leave the padding out of an average (ONNX: count_include_pad=0); a
             # PyTorch pool does that with its own symmetric padding and count_include_pad=False
             exact_pads = None
@@ -296,7 +299,7 @@ def _schemes(
                 b <= padding_rules.max_pool_padding(axis.kernel)
                 for (b, _), axis in zip(pads, axes, strict=True)
             ):
-                exact_layer = AvgPool.model_validate(
+                exact_layer = type(spec).model_validate(
                     {
                         **spec.model_dump(),
                         "padding": compact([b for b, _ in pads]),
@@ -306,7 +309,8 @@ def _schemes(
                 confirm(exact_layer, sizes, tuple(a.target for a in axes))
             # the same divisor at the border: nothing padded, or PyTorch's own padding counted out
             padded = any(b or a for b, a in pads)
-            same_values = same_values and (not padded or (native and not spec.count_include_pad))
+            counted = cast("AvgPool", spec).count_include_pad
+            same_values = same_values and (not padded or (native and not counted))
         elif not any(b or a for b, a in pads):
             exact_pads = None  # no pad: the layer itself
         found.append(SchemeMatch(scheme.scheme, pads, shift, same_values, exact_pads, exact_layer))
