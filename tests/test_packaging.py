@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import subprocess
 import sys
 from importlib.metadata import entry_points, version
@@ -38,6 +39,46 @@ def test_shape_json_imports_neither_numpy_nor_rich_nor_torch() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip().splitlines()[-1] == "[]"
+
+
+def _spec_modules(*argv: str) -> list[str]:
+    """The spec-family modules a CLI call imports."""
+    code = (
+        "import sys\n"
+        "from convcalc.cli import main\n"
+        "try:\n"
+        f"    main({list(argv)!r})\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "print(sorted(m for m in sys.modules if m.startswith('convcalc.specs.')))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return list(ast.literal_eval(done.stdout.strip().splitlines()[-1]))
+
+
+def test_a_call_defines_the_spec_classes_of_its_own_family_only() -> None:
+    assert _spec_modules("shape", "conv2d", "-i", "1,3,8,8", "-o", "4", "-k", "3") == [
+        "convcalc.specs.conv"
+    ]
+    assert _spec_modules("shape", "maxpool2d", "-i", "1,3,8,8", "-k", "2", "--json") == [
+        "convcalc.specs.pooling"
+    ]
+    assert _spec_modules("solve", "padding", "conv2d", "-i", "224", "-k", "3", "-t", "224") == [
+        "convcalc.specs.conv"
+    ]
+    assert _spec_modules("shape", "adaptiveavgpool2d", "-i", "1,3,8,8", "--output-size", "1") == [
+        "convcalc.specs.adaptive"
+    ]
+
+
+def test_each_family_names_its_spec_class() -> None:
+    from convcalc.kinds import FAMILY_PREFIX
+    from convcalc.specs import spec_class
+
+    for family, prefix in FAMILY_PREFIX.items():
+        cls = spec_class(family)
+        assert (cls.family, cls.__name__) == (family, prefix)
+        assert getattr(convcalc, prefix) is cls  # the package exports the same class
 
 
 def _console(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:

@@ -19,15 +19,7 @@ from pydantic import model_validator
 from convcalc import _lazy_getattr, kinds
 from convcalc.arguments import Arguments, expand, refuse
 
-# family → its module, and the classes each module defines
-_MODULES = {
-    "conv": "convcalc.specs.conv",
-    "convtranspose": "convcalc.specs.conv",
-    "maxpool": "convcalc.specs.pooling",
-    "avgpool": "convcalc.specs.pooling",
-    "adaptiveavgpool": "convcalc.specs.adaptive",
-    "adaptivemaxpool": "convcalc.specs.adaptive",
-}
+# each family's class (named as PyTorch's class prefix, kinds.FAMILY_PREFIX) → its module
 _EXPORTS = {
     **dict.fromkeys(("Conv", "ConvTranspose"), "convcalc.specs.conv"),
     **dict.fromkeys(("MaxPool", "AvgPool"), "convcalc.specs.pooling"),
@@ -123,19 +115,9 @@ class LayerSpec(Arguments):
 
 def spec_class(family: str) -> type[LayerSpec]:
     """The spec class of a family ('conv', 'maxpool', ...), its module imported on demand."""
-    module = importlib.import_module(_MODULES[family])
-    cls: type[LayerSpec] = getattr(module, _FAMILY_CLASSES[family])
+    name = kinds.FAMILY_PREFIX[family]
+    cls: type[LayerSpec] = getattr(importlib.import_module(_EXPORTS[name]), name)
     return cls
-
-
-_FAMILY_CLASSES = {
-    "conv": "Conv",
-    "convtranspose": "ConvTranspose",
-    "maxpool": "MaxPool",
-    "avgpool": "AvgPool",
-    "adaptiveavgpool": "AdaptiveAvgPool",
-    "adaptivemaxpool": "AdaptiveMaxPool",
-}
 
 
 def parse_kind(kind: str) -> tuple[type[LayerSpec], int]:
