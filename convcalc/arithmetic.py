@@ -321,8 +321,8 @@ def _analyze(spec: LayerSpec, input_shape: tuple[int, ...]) -> LayerShape:
     elif family in ("maxpool", "avgpool"):
         result = _pool(cast("MaxPool | AvgPool", spec), input_shape, batched, spatial)
     elif family in ("adaptiveavgpool", "adaptivemaxpool"):
-        spec = cast("AdaptiveAvgPool | AdaptiveMaxPool", spec)
-        result = _adaptive(spec, input_shape, batched, spatial)
+        adaptive = cast("AdaptiveAvgPool | AdaptiveMaxPool", spec)
+        result = _adaptive(adaptive, input_shape, batched, spatial)
     else:  # pragma: no cover
         raise TypeError(f"not a layer spec: {spec!r}")
     check_tensor("output", result.output_shape)
