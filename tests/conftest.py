@@ -117,3 +117,25 @@ def rich_text(report: object, width: int, color: bool) -> str:
     )
     console.print(report, crop=False)
     return out.getvalue()
+
+
+def modules_after(*calls: list[str], packages: tuple[str, ...]) -> list[str]:
+    """The modules of `packages` (and their submodules) loaded after the CLI answered each
+    of `calls` in one fresh Python: what a call pays to import."""
+    import ast
+    import subprocess
+
+    code = (
+        "import sys\n"
+        "from convcalc.cli import main\n"
+        f"for args in {list(calls)!r}:\n"
+        "    try:\n"
+        "        main(args)\n"
+        "    except SystemExit:\n"
+        "        pass\n"
+        f"wanted = {packages!r}\n"
+        "inside = tuple(p + '.' for p in wanted)\n"
+        "print(sorted(m for m in sys.modules if m in wanted or m.startswith(inside)))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return list(ast.literal_eval(done.stdout.strip().splitlines()[-1]))

@@ -278,17 +278,7 @@ def test_help_has_examples(cli) -> None:
 
 
 def test_json_imports_neither_rich_nor_numpy_nor_torch() -> None:
-    import subprocess
-    import sys
+    from conftest import modules_after
 
-    code = (
-        "import sys\n"
-        "from convcalc.cli import main\n"
-        "try:\n"
-        "    main(['net', '-i', '1,3,8,8', 'Conv2d(3, 4, 3)', 'BatchNorm2d(4)', '--json'])\n"
-        "except SystemExit:\n"
-        "    pass\n"
-        "print(sorted(m for m in ('numpy', 'rich', 'torch') if m in sys.modules))\n"
-    )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert done.stdout.strip().splitlines()[-1] == "[]"
+    call = ["net", "-i", "1,3,8,8", "Conv2d(3, 4, 3)", "BatchNorm2d(4)", "--json"]
+    assert modules_after(call, packages=("numpy", "rich", "torch")) == []

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import ast
 import subprocess
 import sys
 from importlib.metadata import entry_points, version
+
+from conftest import modules_after
 
 import convcalc
 
@@ -28,32 +29,14 @@ def test_python_dash_m_works() -> None:
 
 
 def test_shape_json_imports_neither_numpy_nor_rich_nor_torch() -> None:
-    code = (
-        "import sys\n"
-        "from convcalc.cli import main\n"
-        "try:\n"
-        "    main(['shape','conv2d','-i','1,3,8,8','-o','4','-k','3','--json'])\n"
-        "except SystemExit:\n"
-        "    pass\n"
-        "print(sorted(m for m in ('numpy','rich','torch') if m in sys.modules))\n"
-    )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert done.stdout.strip().splitlines()[-1] == "[]"
+    call = ["shape", "conv2d", "-i", "1,3,8,8", "-o", "4", "-k", "3", "--json"]
+    assert modules_after(call, packages=("numpy", "rich", "torch")) == []
 
 
 def _spec_modules(*argv: str) -> list[str]:
-    """The spec-family modules a CLI call imports."""
-    code = (
-        "import sys\n"
-        "from convcalc.cli import main\n"
-        "try:\n"
-        f"    main({list(argv)!r})\n"
-        "except SystemExit:\n"
-        "    pass\n"
-        "print(sorted(m for m in sys.modules if m.startswith('convcalc.specs.')))\n"
-    )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    return list(ast.literal_eval(done.stdout.strip().splitlines()[-1]))
+    """The spec-family modules (convcalc.specs's submodules) a CLI call imports."""
+    loaded = modules_after(list(argv), packages=("convcalc.specs",))
+    return [m for m in loaded if m.startswith("convcalc.specs.")]
 
 
 def test_a_call_defines_the_spec_classes_of_its_own_family_only() -> None:

@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 import typer
+from conftest import modules_after
 
 from convcalc.cli import app, click_command
 
@@ -201,15 +202,8 @@ def test_a_group_help_builds_no_command_parameters(args: list[str]) -> None:
 def test_help_needs_no_pydantic() -> None:
     # typer 0.29 validates every parameter whose value is not a bool with pydantic; help
     # pages get --help False and a plain bool --version, so they never import it
-    code = (
-        "import sys; from convcalc.cli import main\n"
-        "for args in (['--help'], ['shape', '--help'], ['solve', 'padding'], ['-V']):\n"
-        "    try: main(args)\n"
-        "    except SystemExit: pass\n"
-        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('pydantic', 'rich')))"
-    )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip().splitlines()[-1] == "[]"
+    calls = (["--help"], ["shape", "--help"], ["solve", "padding"], ["-V"])
+    assert modules_after(*calls, packages=("pydantic", "rich")) == []
 
 
 def test_usage_error_text_is_plain(cli) -> None:
