@@ -33,6 +33,19 @@ def test_shape_json_imports_neither_numpy_nor_rich_nor_torch() -> None:
     assert modules_after(call, packages=("numpy", "rich", "torch")) == []
 
 
+def test_tables_that_fit_never_import_rich_table() -> None:
+    # rich.table's import (its dataclasses, its boxes) costs a call as much as the rest of
+    # its rendering: tables that fit are written as text (tests/test_render_tables.py)
+    calls = [
+        ["shape", "conv2d", "-i", "1,3,224,224", "-o", "64", "-k", "7", "-s", "2", "-p", "3"],
+        ["params", "conv2d", "--in-channels", "3", "--out-channels", "256", "-k", "5"],
+        ["solve", "padding", "conv2d", "-i", "224", "-k", "3", "-s", "2", "-t", "112"],
+        ["net", "-i", "1,1,32,32", "Conv2d(1, 6, 5)", "ReLU()", "Flatten()", "Linear(4704, 10)"],
+    ]
+    for call in calls:
+        assert modules_after(call, packages=("rich.console", "rich.table")) == ["rich.console"]
+
+
 def _spec_modules(*argv: str) -> list[str]:
     """The spec-family modules (convcalc.specs's submodules) a CLI call imports."""
     loaded = modules_after(list(argv), packages=("convcalc.specs",))

@@ -95,13 +95,43 @@ def _parts(report: RenderableType) -> list[RenderableType]:
     return report.renderables
 
 
+# tables of each form that fit: titles longer and shorter than the table, headers wider and
+# narrower than their cells, styled cells, wide characters, a single column
+FORMS = [
+    ("a long title, longer than the table", ("n", "x"), ("left", "right"), [("a", "1")]),
+    ("short", ("name", "value"), ("left", "right"), [("alpha", "12,345"), ("b", "7")]),
+    (None, ("layer", "out"), ("left", "left"), [(("Conv2d", "bold"), "1×3"), ("ReLU", "—")]),
+    ("t", ("axis", "output"), ("right", "right"), [("H", ("112", "green")), ("W", "9")]),
+    ("全角", ("列", "value"), ("left", "right"), [("全角の行", "1"), ("x", "22")]),
+    ("one", ("only",), ("left",), [("a",), ("bb",)]),
+]
+
+
+@pytest.mark.parametrize("color", [False, True])
+@pytest.mark.parametrize("form", FORMS, ids=range(len(FORMS)))
+def test_each_written_table_form_equals_rich_layout(monkeypatch, form, color: bool) -> None:
+    title, headers, justify, rows = form
+    fitted = convcalc.render.fitted_table
+
+    def both() -> str:
+        table = fitted(headers, justify, rows, width=40, title=title)
+        return rich_text(Group(table, "after"), 40, color)
+
+    monkeypatch.setattr(convcalc.render, "FAST_ROWS", 10**9)
+    by_rich = both()
+    monkeypatch.setattr(convcalc.render, "FAST_ROWS", 0)
+    assert both() == by_rich
+
+
 def test_fitting_tables_skip_rich_layout() -> None:
     from rich.table import Table
 
     result = analyze(make_spec("conv2d", in_channels=3, out_channels=8, kernel_size=3), (3, 8, 8))
     table, _, summary = _parts(shape_report(result, width=80))[:3]
-    # the axes table: rich's header (no rows) and the rows as one text; the summary as text
-    assert [len(t.rows) for t in _parts(table) if isinstance(t, Table)] == [0]
+    # the axes table (title, header, rule, rows) and the summary are written as text
+    assert not isinstance(table, Table)
     assert not isinstance(summary, Table)
-    # too narrow for the summary's longest line: rich's grid wraps it
-    assert isinstance(_parts(shape_report(result, width=30))[2], Table)
+    # too narrow for either: rich lays out both
+    table, _, summary = _parts(shape_report(result, width=30))[:3]
+    assert isinstance(table, Table)
+    assert isinstance(summary, Table)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import fcntl
 import functools
+import io
 import os
 import pty
 import re
@@ -211,3 +212,14 @@ def test_usage_error_text_is_plain(cli) -> None:
     assert result.exit_code == 2
     assert ESCAPE not in result.output
     assert re.search(r"Missing option '--kernel-size'", result.output)
+
+
+def test_the_console_drops_spaces_at_line_ends_plain_or_styled() -> None:
+    from convcalc.render import make_console
+
+    out = io.StringIO()
+    stream = make_console(out).file
+    stream.write("a  b  \n\x1b[1mc  \x1b[0m\x1b[1m \x1b[0m\n  \nlast  ")
+    stream.flush()
+    # spaces before the closing codes only: the last run of a line, as rich's padding ends it
+    assert out.getvalue() == "a  b\n\x1b[1mc  \x1b[0m\x1b[1m\x1b[0m\n\nlast  "

@@ -71,8 +71,9 @@ def make_console(file: IO[str] | None = None, *, width: int | None = None) -> Co
     )
 
 
-# spaces at a line's end, before any closing style codes
-_TRAILING = re.compile(r" +((?:\x1b\[[0-9;]*m)*)$")
+# spaces at a line's end, before any closing style codes (compiled by `re` on first use: a
+# plain line needs only rstrip)
+_TRAILING = r" +((?:\x1b\[[0-9;]*m)*)$"
 
 
 class _TrimmedLines(io.TextIOBase):
@@ -87,7 +88,8 @@ class _TrimmedLines(io.TextIOBase):
     def write(self, text: str) -> int:
         *lines, self._pending = (self._pending + text).split("\n")
         for line in lines:
-            self._stream.write(_TRAILING.sub(r"\1", line) + "\n")
+            kept = re.sub(_TRAILING, r"\1", line) if "\x1b" in line else line.rstrip(" ")
+            self._stream.write(kept + "\n")
         return len(text)
 
     def flush(self) -> None:
@@ -163,7 +165,7 @@ def _spanned(widths: Sequence[int]) -> int:
 
 # from this many rows on, a table that fits is written without rich's layout (the same text,
 # tested at every size: tests/test_render_tables.py): rich's layout of a dozen cells costs
-# about as much as the rest of a call
+# about as much as the rest of a call, and importing rich.table as much again
 FAST_ROWS = 0
 
 
@@ -177,43 +179,46 @@ def fitted_table(
     ascii_only: bool = False,
 ) -> RenderableType:
     """make_table's table of these rows.  A table that fits the width gets each column as
-    wide as its widest cell, left or right justified; so rich renders the title and header
-    (their styles, the rule) with the widths fixed, and the rows follow as the text rich
-    would have made, written here.  Otherwise (too wide, or ASCII boxes) rich lays it out."""
+    wide as its widest cell, left or right justified, and is written here as the text rich
+    would lay out: the title, the header in rich's header style, the rule, the rows.
+    Otherwise (too wide, or ASCII boxes) rich lays it out."""
     from rich.cells import cell_len
-    from rich.console import Group
     from rich.text import Text
 
     widths = column_widths(headers, rows)
-    fits = _spanned(widths) <= width
-    table = make_table(*headers, title=title, ascii_only=ascii_only)
-    for column, side in zip(table.columns, justify, strict=True):
-        column.justify = side  # type: ignore[assignment]
-    if ascii_only or not fits or len(rows) < FAST_ROWS:
+    if ascii_only or _spanned(widths) > width or len(rows) < FAST_ROWS:
+        table = make_table(*headers, title=title, ascii_only=ascii_only)
+        for column, side in zip(table.columns, justify, strict=True):
+            column.justify = side  # type: ignore[assignment]
         for row in rows:
             table.add_row(*(c if isinstance(c, str) else Text(c[0], style=c[1]) for c in row))
         return table
-    for column, size in zip(table.columns, widths, strict=True):
-        column.width = size
-    body = Text(no_wrap=True, overflow="ignore")
-    for number, row in enumerate(rows):
+    text = Text(no_wrap=True, overflow="ignore")
+    if title is not None:
+        text.append(title + "\n")
+    header = [(name, "table.header") for name in headers]
+    for number, row in enumerate([header, *rows]):
         if number:
-            body.append("\n")
+            text.append("\n")
         for i, (cell, size, side) in enumerate(zip(row, widths, justify, strict=True)):
-            text, style = (cell, "") if isinstance(cell, str) else cell
-            pad = " " * (size - cell_len(text))
+            content, style = (cell, "") if isinstance(cell, str) else cell
+            pad = " " * (size - cell_len(content))
             if i:
-                body.append(" " * GAP)
+                # the gap: rich pads a header cell on its right in the header's style
+                text.append(" ", style=style if number == 0 else "")
+                text.append(" ")
             # a styled cell's padding is in its style, as rich pads a styled Text
-            body.append(text + pad if side == "left" else pad + text, style=style)
-    return Group(table, body)
+            text.append(content + pad if side == "left" else pad + content, style=style)
+        if number == 0:
+            # SIMPLE_HEAD's rule under the header, across the table
+            text.append("\n" + "─" * _spanned(widths))
+    return text
 
 
 def fitted_grid(rows: Sequence[tuple[str, str]], *, width: int) -> RenderableType:
     """A summary: bold names, then values, two spaces apart (rich's Table.grid of them).
     When every line fits the width it is written here, the text the grid would make."""
     from rich.cells import cell_len
-    from rich.table import Table
     from rich.text import Text
 
     names = max(cell_len(name) for name, _ in rows)
@@ -228,6 +233,8 @@ def fitted_grid(rows: Sequence[tuple[str, str]], *, width: int) -> RenderableTyp
             text.append(" " * GAP, style="bold")
             text.append(value + " " * (values - cell_len(value)))
         return text
+    from rich.table import Table
+
     grid = Table.grid(padding=(0, GAP))
     grid.add_column(style="bold")
     grid.add_column()
