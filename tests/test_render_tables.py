@@ -96,7 +96,7 @@ def _parts(report: RenderableType) -> list[RenderableType]:
 
 
 # tables of each form that fit: titles longer and shorter than the table, headers wider and
-# narrower than their cells, styled cells, wide characters, a single column
+# narrower than their cells, styled cells, wide characters, a single column, no rows
 FORMS = [
     ("a long title, longer than the table", ("n", "x"), ("left", "right"), [("a", "1")]),
     ("short", ("name", "value"), ("left", "right"), [("alpha", "12,345"), ("b", "7")]),
@@ -104,6 +104,7 @@ FORMS = [
     ("t", ("axis", "output"), ("right", "right"), [("H", ("112", "green")), ("W", "9")]),
     ("全角", ("列", "value"), ("left", "right"), [("全角の行", "1"), ("x", "22")]),
     ("one", ("only",), ("left",), [("a",), ("bb",)]),
+    ("no rows", ("a", "bb"), ("left", "right"), []),
 ]
 
 
