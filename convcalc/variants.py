@@ -11,14 +11,18 @@ output has the standard layer's spatial size.
 # No `from __future__ import annotations`: typing.NamedTuple would compile the text of
 # every record field's annotation each time the module is imported.
 import math
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple, TypeAlias
 
 from convcalc import padding as padding_rules
 from convcalc.arithmetic import analyze, weights
 from convcalc.errors import LayerError
-from convcalc.specs import Conv, ConvTranspose, expand
+from convcalc.specs import Conv, expand
 
-Layer = Conv | ConvTranspose
+if TYPE_CHECKING:
+    from convcalc.specs import ConvTranspose
+
+# text: a conv's call never defines ConvTranspose (its variants are of its own class)
+Layer: TypeAlias = "Conv | ConvTranspose"
 
 # MobileNetV2's expansion factor t and ResNet's bottleneck width (out_channels / 4).
 DEFAULT_EXPANSION = 6
@@ -193,7 +197,7 @@ def _spatial_factors(spec: Layer) -> list[Layer] | str:
     stride = expand(spec.stride, dims)
     dilation = expand(spec.dilation, dims)
     entries = None if isinstance(spec.padding, str) else _padding_entries(spec)
-    out_pad = expand(spec.output_padding, dims) if isinstance(spec, ConvTranspose) else None
+    out_pad = None if isinstance(spec, Conv) else expand(spec.output_padding, dims)
     if dims == 1:
         return "a 1-D kernel has a single axis"
     factored = [i for i in range(dims) if kernel[i] > 1]

@@ -65,6 +65,11 @@ def test_a_call_defines_the_spec_classes_of_its_own_family_only() -> None:
     assert _spec_modules("shape", "adaptiveavgpool2d", "-i", "1,3,8,8", "--output-size", "1") == [
         "convcalc.specs.adaptive"
     ]
+    conv_params = ("params", "conv2d", "--in-channels", "3", "--out-channels", "8", "-k", "3")
+    assert _spec_modules(*conv_params, "--json") == ["convcalc.specs.conv"]
+    # a transposed conv shares the conv's rules (channels, groups), so defines both
+    transposed = ("shape", "convtranspose2d", "-i", "1,3,8,8", "-o", "4", "-k", "3")
+    assert _spec_modules(*transposed) == ["convcalc.specs.conv", "convcalc.specs.convtranspose"]
 
 
 def test_each_family_names_its_spec_class() -> None:

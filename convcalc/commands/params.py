@@ -106,7 +106,7 @@ def _params(family: str, dims: int) -> Any:
         save: str | None,
     ) -> None:
         from convcalc.arithmetic import check_input_shape
-        from convcalc.specs import Conv, ConvTranspose
+        from convcalc.specs import is_conv
         from convcalc.variants import compare
 
         input_shape = None
@@ -118,7 +118,7 @@ def _params(family: str, dims: int) -> Any:
                 "is needed unless --input gives the channels", param_hint="'--in-channels'"
             )
         spec = build_spec(family, dims, spec_args(family, dims, given, input_shape or ()))
-        assert isinstance(spec, Conv | ConvTranspose)
+        assert is_conv(spec)
         comparison = compare(
             spec,
             depth_multiplier=depth_multiplier,

@@ -17,7 +17,7 @@ from convcalc.arguments import INT64_MAX, expand
 from convcalc.arithmetic import analyze, weights
 from convcalc.errors import ConvcalcError, InputError, LayerError, LimitError
 from convcalc.notation import int_text, shape_text
-from convcalc.specs import Conv, ConvTranspose, LayerSpec
+from convcalc.specs import LayerSpec, is_conv
 
 # The bounds of every solve question (README, "Bounds"): sizes are PyTorch's int64, so no input,
 # output, padding or target beyond 2**63 − 1 is searched, listed or accepted; listings stop at
@@ -52,7 +52,7 @@ def axis_spec(spec: LayerSpec, axis: int, **changes: Any) -> LayerSpec:
         value = data[name]
         if isinstance(value, tuple):
             data[name] = expand(value, spec.dims)[axis]
-    if isinstance(spec, Conv | ConvTranspose):
+    if is_conv(spec):
         data.update(in_channels=1, out_channels=1, groups=1)
     avg = spec.family == "avgpool"  # by name: a conv's question never imports the pools
     if not (avg and spec.dims == 3):
@@ -116,9 +116,9 @@ def check_layer(spec: LayerSpec) -> None:
     """PyTorch's refusal of `spec` at every input size, raised before any search: its weight
     beyond int64, or a refusal that does not depend on the size (the same at sizes 1 and 2; a
     refusal that depends on the size names it)."""
-    if isinstance(spec, Conv | ConvTranspose):
+    if is_conv(spec):
         weights(spec)
-    channels = spec.in_channels if isinstance(spec, Conv | ConvTranspose) else 1
+    channels = spec.in_channels if is_conv(spec) else 1
     refusals = []
     for size in (1, 2):
         try:
@@ -215,7 +215,7 @@ def compact(values: Sequence[int]) -> int | tuple[int, ...]:
 def confirm(spec: LayerSpec, spatial: tuple[int, ...], targets: tuple[int, ...]) -> None:
     """The assembled answer on the real layer: a failure here is a bug in solve (or an input
     whose element count only the real layer's axes together take beyond int64: refused)."""
-    channels = spec.in_channels if isinstance(spec, Conv | ConvTranspose) else 1
+    channels = spec.in_channels if is_conv(spec) else 1
     got = analyze(spec, (channels, *spatial)).output_shape[1:]
     if got != targets:  # pragma: no cover - would be a bug
         raise AssertionError(f"solve: {spec.torch_call()} on {spatial} gives {got}, not {targets}")

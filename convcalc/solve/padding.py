@@ -32,10 +32,10 @@ from convcalc.solve._search import (
     output_for,
     window,
 )
-from convcalc.specs import Conv, ConvTranspose, LayerSpec
+from convcalc.specs import Conv, LayerSpec, is_conv
 
 if TYPE_CHECKING:
-    from convcalc.specs import AvgPool
+    from convcalc.specs import AvgPool, ConvTranspose
 
 Pair = tuple[int, int]
 
@@ -195,7 +195,7 @@ def solve_padding(
     sizes = checked_sizes(input, spec.dims, "input")
     targets = checked_sizes(target, spec.dims, "target")
     zero: dict[str, Any] = {"padding": 0}
-    if isinstance(spec, ConvTranspose):
+    if spec.family == "convtranspose":
         zero["output_padding"] = 0
     spec = type(spec).model_validate({**spec.model_dump(), **zero})
     check_layer(spec)
@@ -207,7 +207,7 @@ def solve_padding(
         firsts = [axis.options[0] for axis in axes]
         if all(o.native for o in firsts):
             change: dict[str, Any] = {"padding": compact([o.before for o in firsts])}
-            if isinstance(spec, ConvTranspose):
+            if spec.family == "convtranspose":
                 change["output_padding"] = compact([o.output_padding for o in firsts])
             native = type(spec).model_validate({**spec.model_dump(), **change})
             confirm(native, sizes, targets)
@@ -229,7 +229,7 @@ def solve_padding(
 
 
 def _input(spec: LayerSpec, sizes: tuple[int, ...]) -> tuple[int, ...]:
-    channels = spec.in_channels if isinstance(spec, Conv | ConvTranspose) else 1
+    channels = spec.in_channels if is_conv(spec) else 1
     return (channels, *sizes)
 
 
@@ -321,7 +321,7 @@ def _padding_axis(spec: LayerSpec, i: int, size: int, target: int) -> PaddingAxi
     base = axis_spec(spec, i)
     w = window(base, 0)
     name = AXIS_NAMES[spec.dims][i]
-    if isinstance(spec, ConvTranspose):
+    if spec.family == "convtranspose":
         reach = TransposedReach.of(size, w.kernel, w.stride, w.dilation)
         paddings = reach.paddings(target)
         options = tuple(
@@ -500,7 +500,9 @@ class TransposedReach(NamedTuple):
         return tuple(found)
 
 
-def _one_transposed(k: int, s: int, d: int, p: int, op: int) -> ConvTranspose:
+def _one_transposed(k: int, s: int, d: int, p: int, op: int) -> "ConvTranspose":
+    from convcalc.specs import ConvTranspose  # a conv's question never defines it
+
     return ConvTranspose.model_validate(
         {
             "dims": 1,

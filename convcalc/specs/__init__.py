@@ -4,15 +4,15 @@ Field names are PyTorch's constructor arguments.  A spec holds what the construc
 refuses what the constructor (or its forward, where no input is needed to know) refuses; checks
 that need the input shape live in `arithmetic`.
 
-The families live in `conv` (Conv, ConvTranspose), `pooling` (MaxPool, AvgPool) and `adaptive`
-(AdaptiveAvgPool, AdaptiveMaxPool), each imported when one of its names is first asked for:
-defining a pydantic class costs ~0.5 ms, and a call needs one family.
+The families live in `conv` (Conv), `convtranspose` (ConvTranspose), `pooling` (MaxPool,
+AvgPool) and `adaptive` (AdaptiveAvgPool, AdaptiveMaxPool), each imported when one of its names
+is first asked for: defining a pydantic class costs ~0.5 ms, and a call needs one family.
 """
 
 # No `from __future__ import annotations`: pydantic would evaluate every field's annotation
 # text when each class is made (~half of this module's import time).
 import importlib
-from typing import TYPE_CHECKING, Any, ClassVar, Literal, Self
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, Self, TypeGuard
 
 from pydantic import model_validator
 
@@ -21,7 +21,8 @@ from convcalc.arguments import Arguments, expand, refuse
 
 # each family's class (named as PyTorch's class prefix, kinds.FAMILY_PREFIX) → its module
 _EXPORTS = {
-    **dict.fromkeys(("Conv", "ConvTranspose"), "convcalc.specs.conv"),
+    "Conv": "convcalc.specs.conv",
+    "ConvTranspose": "convcalc.specs.convtranspose",
     **dict.fromkeys(("MaxPool", "AvgPool"), "convcalc.specs.pooling"),
     **dict.fromkeys(("AdaptiveAvgPool", "AdaptiveMaxPool"), "convcalc.specs.adaptive"),
 }
@@ -29,7 +30,8 @@ __getattr__ = _lazy_getattr("convcalc.specs", _EXPORTS)
 
 if TYPE_CHECKING:
     from convcalc.specs.adaptive import AdaptiveAvgPool, AdaptiveMaxPool
-    from convcalc.specs.conv import Conv, ConvTranspose
+    from convcalc.specs.conv import Conv
+    from convcalc.specs.convtranspose import ConvTranspose
     from convcalc.specs.pooling import AvgPool, MaxPool
 
 __all__ = [
@@ -41,6 +43,7 @@ __all__ = [
     "LayerSpec",
     "MaxPool",
     "expand",  # re-exported: specs are where callers meet per-axis values
+    "is_conv",
     "make_spec",
     "parse_kind",
     "spec_class",
@@ -111,6 +114,12 @@ class LayerSpec(Arguments):
             if value != field.default:
                 parts.append(f"{name}={value!r}")
         return f"{self.torch_name}({', '.join(parts)})"
+
+
+def is_conv(spec: LayerSpec) -> TypeGuard["Conv | ConvTranspose"]:
+    """A conv or transposed conv (weights, channels, groups), told by family name: asking
+    never defines the other class."""
+    return spec.family in ("conv", "convtranspose")
 
 
 def spec_class(family: str) -> type[LayerSpec]:

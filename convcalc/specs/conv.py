@@ -1,9 +1,9 @@
-"""Conv and ConvTranspose: the convolution specs (torch/nn/modules/conv.py)."""
+"""Conv: the convolution spec, and the rules ConvTranspose shares (torch/nn/modules/conv.py)."""
 
 # No `from __future__ import annotations`: pydantic would evaluate every field's annotation
 # text when each class is made.
 import math
-from typing import Any, Self
+from typing import TYPE_CHECKING, Self
 
 from pydantic import model_validator
 
@@ -21,11 +21,15 @@ from convcalc.arguments import (
 from convcalc.padding import PADDING_MODES, PADDING_STRINGS
 from convcalc.specs import LayerSpec
 
-# dilation 0 passes the constructor and is refused in forward, except on an empty batch
-_CONV_SIZE_FIELDS = (("kernel_size", 1), ("stride", 1), ("padding", 0), ("dilation", 0))
+if TYPE_CHECKING:
+    from convcalc.specs.convtranspose import ConvTranspose
+
+# (shared with ConvTranspose) dilation 0 passes the constructor and is refused in forward,
+# except on an empty batch
+CONV_SIZE_FIELDS = (("kernel_size", 1), ("stride", 1), ("padding", 0), ("dilation", 0))
 
 
-def _check_conv_channels(spec: "Conv | ConvTranspose") -> None:
+def check_channels(spec: "Conv | ConvTranspose") -> None:
     for name in ("in_channels", "out_channels"):
         if getattr(spec, name) < 0:
             raise refuse(name, f"must be ≥ 0, got {getattr(spec, name)}")
@@ -56,7 +60,7 @@ class Conv(LayerSpec):
     """Conv1d / Conv2d / Conv3d."""
 
     family = "conv"
-    size_fields = _CONV_SIZE_FIELDS
+    size_fields = CONV_SIZE_FIELDS
     exact_fields = frozenset({"kernel_size"})
     positional = ("in_channels", "out_channels")
 
@@ -72,7 +76,7 @@ class Conv(LayerSpec):
 
     @model_validator(mode="after")
     def _check_padding(self) -> Self:
-        _check_conv_channels(self)
+        check_channels(self)
         if isinstance(self.padding, str):
             if self.padding not in PADDING_STRINGS:
                 raise refuse(
@@ -107,47 +111,3 @@ class Conv(LayerSpec):
         if name == "padding" and self.padding_mode != "zeros":
             return None
         return super().allowed_lengths(name)
-
-
-class ConvTranspose(LayerSpec):
-    """ConvTranspose1d / 2d / 3d."""
-
-    family = "convtranspose"
-    size_fields = (*_CONV_SIZE_FIELDS, ("output_padding", 0))
-    exact_fields = frozenset({"kernel_size"})
-    positional = ("in_channels", "out_channels")
-
-    in_channels: Int
-    out_channels: BoolTolerantInt
-    kernel_size: KernelSize
-    stride: Size = 1
-    padding: Padding = 0
-    output_padding: Size = 0
-    groups: Int = 1
-    bias: Flag = True
-    dilation: Size = 1
-    padding_mode: Str = "zeros"
-
-    @model_validator(mode="before")
-    @classmethod
-    def _bias_of_true_channels(cls, data: Any) -> Any:
-        # the bias is torch.empty(out_channels): True is refused there, as a first entry
-        if isinstance(data, dict) and data.get("out_channels") is True and data.get("bias", True):
-            raise refuse("out_channels", "must be an int, got True (the bias's size)")
-        return data
-
-    @model_validator(mode="after")
-    def _check_transposed(self) -> Self:
-        _check_conv_channels(self)
-        if isinstance(self.padding, str):
-            raise refuse(
-                "padding",
-                f"{self.torch_name} takes no padding string ({self.padding!r}), "
-                "only an int or a tuple of ints",
-            )
-        if self.padding_mode != "zeros":
-            raise refuse(
-                "padding_mode",
-                f"only 'zeros' is supported for {self.torch_name}, got {self.padding_mode!r}",
-            )
-        return self
