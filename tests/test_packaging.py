@@ -46,6 +46,18 @@ def test_tables_that_fit_never_import_rich_table() -> None:
         assert modules_after(call, packages=("rich.console", "rich.table")) == ["rich.console"]
 
 
+def test_json_calls_never_import_the_json_package() -> None:
+    # its import compiles six regular expressions; the C encoder writes the same bytes
+    # (tests/test_terminal.py)
+    calls = [
+        ["shape", "conv2d", "-i", "1,3,224,224", "-o", "64", "-k", "7", "--json"],
+        ["params", "conv2d", "--in-channels", "3", "--out-channels", "256", "-k", "5", "--json"],
+        ["solve", "padding", "conv2d", "-i", "224", "-k", "3", "-s", "2", "-t", "112", "--json"],
+        ["net", "-i", "1,1,32,32", "Conv2d(1, 6, 5)", "Flatten()", "Linear(4704, 10)", "--json"],
+    ]
+    assert modules_after(*calls, packages=("json",)) == []
+
+
 def _spec_modules(*argv: str) -> list[str]:
     """The spec-family modules (convcalc.specs's submodules) a CLI call imports."""
     loaded = modules_after(list(argv), packages=("convcalc.specs",))

@@ -6,6 +6,7 @@ from __future__ import annotations
 import fcntl
 import functools
 import io
+import json
 import os
 import pty
 import re
@@ -18,8 +19,11 @@ from typing import Any
 import pytest
 import typer
 from conftest import modules_after
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from convcalc.cli import app, click_command
+from convcalc.commands.output import json_text
 
 SHAPE = ["shape", "conv2d", "-i", "1,3,224,224", "-o", "64", "-k", "7", "-s", "2", "-p", "3"]
 ESCAPE = "\x1b["
@@ -223,3 +227,41 @@ def test_the_console_drops_spaces_at_line_ends_plain_or_styled() -> None:
     stream.flush()
     # spaces before the closing codes only: the last run of a line, as rich's padding ends it
     assert out.getvalue() == "a  b\n\x1b[1mc  \x1b[0m\x1b[1m\x1b[0m\n\nlast  "
+
+
+_JSON_KEYS = st.text() | st.integers() | st.floats() | st.booleans() | st.none()
+_JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(),
+    lambda inner: (
+        st.lists(inner, max_size=4)
+        | st.tuples(inner, inner)
+        | st.dictionaries(_JSON_KEYS, inner, max_size=4)
+    ),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(payload=_JSON_VALUES, ascii_only=st.booleans())
+def test_json_is_written_as_json_dumps_writes_it(payload: Any, ascii_only: bool) -> None:
+    # text of any script, non-ASCII, NaN and ±inf, int and float keys, tuples
+    expected = json.dumps(payload, ensure_ascii=ascii_only)
+    assert json_text(payload, ascii_only=ascii_only) == expected
+
+
+def test_json_without_the_c_encoder_is_json_dumps(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "_json", None)  # as on a Python without it
+    payload = {"≥": [1.5, float("nan"), (2, "x")], 3: None}
+    for ascii_only in (True, False):
+        expected = json.dumps(payload, ensure_ascii=ascii_only)
+        assert json_text(payload, ascii_only=ascii_only) == expected
+
+
+def test_json_refuses_what_json_dumps_refuses() -> None:
+    # json.dumps's own messages
+    with pytest.raises(TypeError, match="Object of type object is not JSON serializable"):
+        json_text({"a": object()}, ascii_only=False)
+    circular: list[object] = []
+    circular.append(circular)
+    with pytest.raises(ValueError, match="Circular reference detected"):
+        json_text(circular, ascii_only=False)
