@@ -17,8 +17,9 @@ to `python -m convcalc`.  Byte-code caching is switched on for the children (som
 PYTHONDONTWRITEBYTECODE) so that, as after `pip install`, no module is compiled per call.
 
 "floor" rows import only the dependencies a call cannot avoid: they bound what any change to
-convcalc itself can reach.  The last two do it as a call ends (collector off, no teardown):
-the floors of a `--json` call and of a table call.
+convcalc itself can reach.  The last three do it as a call ends (collector off, no teardown):
+the floors of a `--json` call, of `shape --json` with typer parsing its options into a
+command that does nothing, and of a table call.
 
 TAB: the completion scripts are static, so a TAB press starts no Python.  Two measures:
 "new shell" rows start a shell that sources the script and answers one request (an upper
@@ -65,6 +66,21 @@ FLOOR_CALL = (
     "import gc, os; gc.disable(); import typer; from pydantic import BaseModel\n"
     "try: import typer._adapters\nexcept ImportError: pass\n"
     f"{FLOOR_SPEC}\n"
+)
+
+# ... and typer parsing the `shape` row's arguments into a command with the same options
+# (under typer 0.29, a pydantic adapter for each of the ten whose value is not a bool), a
+# command that does nothing: what a `--json` call costs before convcalc does any work
+FLOOR_PARSE = (
+    "O = typer.Option\n"
+    "def shape(input: str = O(None, '--input', '-i'), in_channels: int = O(None),\n"
+    "    out_channels: int = O(None, '--out-channels', '-o'),\n"
+    "    kernel_size: str = O(None, '--kernel-size', '-k'),\n"
+    "    stride: str = O(None, '--stride', '-s'), padding: str = O(None, '--padding', '-p'),\n"
+    "    dilation: str = O(None, '--dilation', '-d'), groups: int = O(None, '--groups', '-g'),\n"
+    "    bias: bool = O(None, '--bias/--no-bias'), padding_mode: str = O(None),\n"
+    "    json_output: bool = O(False, '--json')) -> None: print('{}')\n"
+    "try: typer.run(shape)\nexcept SystemExit: pass\n"
 )
 
 
@@ -139,6 +155,11 @@ def cli_targets() -> list[Target]:
         Target("floor: ... + one spec validated", [py, "-c", f"{FLOOR_DEPS}; {FLOOR_SPEC}"], None),
         Target("floor, as a call ends: --json", [py, "-c", f"{FLOOR_CALL}os._exit(0)"], None),
         Target(
+            "  ... + typer parsing shape's options",
+            [py, "-c", f"{FLOOR_CALL}{FLOOR_PARSE}os._exit(0)", *SHAPE[2:], "--json"],
+            None,
+        ),
+        Target(
             "floor, as a call ends: table",
             [py, "-c", f"{FLOOR_CALL}import rich.console\nos._exit(0)"],
             None,
@@ -186,7 +207,9 @@ def measure(found: list[Target], rounds: int) -> tuple[list[Samples], list[Sampl
     env = child_env()
     baseline_argv = [sys.executable, "-c", "pass"]
     for target in found:  # warm-up: byte-code caches, page cache
-        run_once(target.argv, env)
+        done = subprocess.run(target.argv, capture_output=True, text=True, env=env, check=False)
+        if done.returncode:  # it would time an error message
+            sys.exit(f"{target.label}: exit {done.returncode}: {done.stderr.strip()[-300:]}")
     befores = [Samples() for _ in found]
     samples = [Samples() for _ in found]
     for _ in range(rounds):
