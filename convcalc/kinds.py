@@ -15,6 +15,8 @@ FAMILY_PREFIX: dict[str, str] = {
     "adaptiveavgpool": "AdaptiveAvgPool",
     "adaptivemaxpool": "AdaptiveMaxPool",
 }
+# the families with channels, groups and weights: convolutions, plain and transposed
+CONV_FAMILIES: tuple[str, ...] = ("conv", "convtranspose")
 KINDS: tuple[str, ...] = tuple(f"{family}{d}d" for family in FAMILY_PREFIX for d in (1, 2, 3))
 
 _KIND = re.compile(r"^(?:torch\.)?(?:nn\.)?([a-z]+?)([123])d$")

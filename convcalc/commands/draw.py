@@ -16,7 +16,7 @@ from convcalc.commands.layer_options import (
     parse_shape,
     spec_args,
 )
-from convcalc.kinds import FAMILY_PREFIX, torch_name
+from convcalc.kinds import CONV_FAMILIES, FAMILY_PREFIX, torch_name
 
 if TYPE_CHECKING:
     from convcalc.figures import Figure
@@ -28,7 +28,6 @@ app = typer.Typer(
     context_settings={"token_normalize_func": str.lower},
 )
 
-_WEIGHTED = frozenset({"conv", "convtranspose"})
 
 INPUT_OPTION = Annotated[
     str,
@@ -209,7 +208,7 @@ def _parse_at(text: str | None) -> tuple[int, ...] | None:
 
 
 def _draw(family: str, dims: int) -> Any:
-    conv = family in _WEIGHTED
+    conv = family in CONV_FAMILIES
     kind = f"{family}{dims}d"
 
     def body(

@@ -417,6 +417,7 @@ def spec_args(
 ) -> dict[str, Any]:
     """CLI option values → PyTorch keyword arguments (sizes parsed; a conv's in_channels
     taken from the input unless given, or unless `channels_from_input` is off)."""
+    from convcalc.kinds import CONV_FAMILIES
     from convcalc.padding import is_padding_word
 
     args: dict[str, Any] = {}
@@ -430,7 +431,7 @@ def spec_args(
             args[name] = parse_output_size(value)
         else:
             args[name] = value
-    conv = family in ("conv", "convtranspose")
+    conv = family in CONV_FAMILIES
     if conv and channels_from_input and "in_channels" not in args:
         # channels sit just before the spatial axes in (N, C, *s) and (C, *s) alike
         args["in_channels"] = input_shape[-dims - 1] if len(input_shape) > dims else 0

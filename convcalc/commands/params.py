@@ -16,7 +16,7 @@ from convcalc.commands.layer_options import (
     spec_args,
 )
 from convcalc.commands.output import print_json, print_report
-from convcalc.kinds import torch_name
+from convcalc.kinds import CONV_FAMILIES, torch_name
 
 app = typer.Typer(
     name="params",
@@ -24,8 +24,6 @@ app = typer.Typer(
     no_args_is_help=True,
     context_settings={"token_normalize_func": str.lower},
 )
-
-FAMILIES = ("conv", "convtranspose")
 
 _INPUT = Annotated[
     Optional[str],  # noqa: UP045 - typer reads the annotation at run time
@@ -160,7 +158,7 @@ def _params(family: str, dims: int) -> Any:
     )
 
 
-for _family in FAMILIES:
+for _family in CONV_FAMILIES:
     for _dims in (1, 2, 3):
         app.command(
             f"{_family}{_dims}d",

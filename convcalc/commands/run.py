@@ -10,7 +10,7 @@ import typer
 from convcalc.commands import GROUPS
 from convcalc.commands.layer_options import JSON_OPTION, layer_command, parse_ints, spec_args
 from convcalc.commands.output import print_json, print_report
-from convcalc.kinds import FAMILY_PREFIX, torch_name
+from convcalc.kinds import CONV_FAMILIES, FAMILY_PREFIX, torch_name
 
 app = typer.Typer(
     name="run",
@@ -71,7 +71,6 @@ KERNEL_SIZE_HINT = Annotated[
     typer.Option("--kernel-size", "-k", hidden=True, callback=_kernel_size_hint),
 ]
 
-_WEIGHTED = frozenset({"conv", "convtranspose"})  # the families taking --weight and --bias
 # how the truncation note of an explanation says to choose an element
 _AT_HINT = "choose one with --at"
 
@@ -144,7 +143,7 @@ def _parse_at(text: str | None) -> tuple[int, ...] | None:
 
 
 def _run(family: str, dims: int) -> Any:
-    conv = family in _WEIGHTED
+    conv = family in CONV_FAMILIES  # --weight and --bias
 
     def body(
         given: dict[str, Any],

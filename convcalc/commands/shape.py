@@ -18,7 +18,7 @@ from convcalc.commands.layer_options import (
     spec_args,
 )
 from convcalc.commands.output import print_json, print_report
-from convcalc.kinds import FAMILY_PREFIX, torch_name
+from convcalc.kinds import CONV_FAMILIES, FAMILY_PREFIX, torch_name
 
 app = typer.Typer(
     name="shape",
@@ -89,7 +89,7 @@ def _shape(family: str, dims: int) -> Any:
         if spatial is not None:
             _spatial(family, dims, given, spatial, json_output)
             return
-        if family in ("conv", "convtranspose") and "out_channels" not in given:
+        if family in CONV_FAMILIES and "out_channels" not in given:
             raise typer.BadParameter(
                 "is needed with a full input shape (or give spatial sizes only, e.g. -i 224)",
                 param_hint="'--out-channels' / '-o'",
@@ -123,7 +123,7 @@ def _spatial(
     counts, the parameters and the MACs of one sample too."""
     from convcalc.arithmetic import analyze
 
-    conv = family in ("conv", "convtranspose")
+    conv = family in CONV_FAMILIES
     counted = not conv or {"in_channels", "out_channels"} <= given.keys()
     args = spec_args(family, dims, given, (), channels_from_input=False)
     if conv:

@@ -24,7 +24,7 @@ from convcalc.commands.layer_options import (
 )
 from convcalc.commands.output import print_json
 from convcalc.errors import LayerError
-from convcalc.kinds import FAMILY_PREFIX, family_and_dims, torch_name
+from convcalc.kinds import CONV_FAMILIES, FAMILY_PREFIX, family_and_dims, torch_name
 
 if TYPE_CHECKING:
     from convcalc.specs import LayerSpec
@@ -149,7 +149,7 @@ def spatial_sizes(text: str, dims: int, option: str) -> int | tuple[int, ...]:
 
 def _layer(family: str, dims: int, given: dict[str, Any]) -> LayerSpec:
     args = spec_args(family, dims, given, (1,))
-    if family in ("conv", "convtranspose"):
+    if family in CONV_FAMILIES:
         args.update(in_channels=1, out_channels=1)  # channels do not change sizes
     return build_spec(family, dims, args)
 

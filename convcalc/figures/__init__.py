@@ -79,13 +79,13 @@ class Figure:
 
 def _shape_of(kind: str, input_shape: Sequence[int], layer_args: dict[str, Any]) -> LayerShape:
     from convcalc.arithmetic import analyze
-    from convcalc.kinds import family_and_dims
+    from convcalc.kinds import CONV_FAMILIES, family_and_dims
     from convcalc.specs import make_spec
 
     family, dims = family_and_dims(kind)
     args = dict(layer_args)
     shape = tuple(input_shape)
-    if family in ("conv", "convtranspose") and "in_channels" not in args:
+    if family in CONV_FAMILIES and "in_channels" not in args:
         # as `convcalc shape`: the channels sit just before the spatial axes
         args["in_channels"] = shape[-dims - 1] if len(shape) > dims else 0
     return analyze(make_spec(kind, **args), shape)
@@ -186,6 +186,7 @@ def draw_channels(
     from convcalc.arithmetic import LayerShape
     from convcalc.errors import InputError
     from convcalc.figures.channels import channels_layout
+    from convcalc.specs import is_conv
 
     if isinstance(layer, LayerShape):
         spec = layer.spec
@@ -196,9 +197,9 @@ def draw_channels(
             spec = _shape_of(layer, input_shape, layer_args).spec
         else:
             spec = make_spec(layer, **layer_args)
-    if spec.family not in ("conv", "convtranspose"):
+    if not is_conv(spec):
         raise InputError(f"layer: {spec.torch_name} has no channel groups (convolutions have)")
-    return Figure(channels_layout(spec))  # type: ignore[arg-type]
+    return Figure(channels_layout(spec))
 
 
 def draw_variants(comparison: Comparison) -> Figure:

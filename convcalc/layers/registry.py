@@ -11,6 +11,7 @@ from typing import Any
 
 from convcalc import arithmetic
 from convcalc.expressions import SIGNATURES, Call, ExpressionError, bind, spec_from_call
+from convcalc.kinds import CONV_FAMILIES
 from convcalc.layers.base import Effect, Module, Shape, effect_of
 from convcalc.layers.lazy import LAZY, Lazy
 from convcalc.specs import LayerSpec, make_spec
@@ -261,7 +262,7 @@ def parameter_shapes(layer: Layer) -> dict[str, Shape]:
         return {}
     if isinstance(layer, Module):
         return layer.parameter_shapes()
-    if layer.family in ("conv", "convtranspose"):
+    if layer.family in CONV_FAMILIES:
         w = arithmetic.weights(layer)  # type: ignore[arg-type]
         return {"weight": w.weight_shape} | ({"bias": w.bias_shape} if w.bias_shape else {})
     return {}

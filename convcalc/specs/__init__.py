@@ -119,7 +119,7 @@ class LayerSpec(Arguments):
 def is_conv(spec: LayerSpec) -> TypeGuard["Conv | ConvTranspose"]:
     """A conv or transposed conv (weights, channels, groups), told by family name: asking
     never defines the other class."""
-    return spec.family in ("conv", "convtranspose")
+    return spec.family in kinds.CONV_FAMILIES
 
 
 def spec_class(family: str) -> type[LayerSpec]:
