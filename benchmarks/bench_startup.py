@@ -69,8 +69,8 @@ FLOOR_CALL = (
 )
 
 # ... and typer parsing the `shape` row's arguments into a command with the same options
-# (under typer 0.29, a pydantic adapter for each of the ten whose value is not a bool), a
-# command that does nothing: what a `--json` call costs before convcalc does any work
+# (under typer 0.29, a pydantic adapter per option) that does nothing: what a `--json` call
+# costs before convcalc does any work (a parse error exits 2, which the warm-up refuses)
 FLOOR_PARSE = (
     "O = typer.Option\n"
     "def shape(input: str = O(None, '--input', '-i'), in_channels: int = O(None),\n"
@@ -80,7 +80,7 @@ FLOOR_PARSE = (
     "    dilation: str = O(None, '--dilation', '-d'), groups: int = O(None, '--groups', '-g'),\n"
     "    bias: bool = O(None, '--bias/--no-bias'), padding_mode: str = O(None),\n"
     "    json_output: bool = O(False, '--json')) -> None: print('{}')\n"
-    "try: typer.run(shape)\nexcept SystemExit: pass\n"
+    "try: typer.run(shape)\nexcept SystemExit as exc:\n    if exc.code: os._exit(exc.code)\n"
 )
 
 

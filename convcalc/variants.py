@@ -21,7 +21,8 @@ from convcalc.specs import Conv, expand
 if TYPE_CHECKING:
     from convcalc.specs import ConvTranspose
 
-# text: a conv's call never defines ConvTranspose (its variants are of its own class)
+# text, so that a conv's call never defines ConvTranspose (its variants are of its own
+# class); the two record fields annotated with it compile that text (~7 µs each)
 Layer: TypeAlias = "Conv | ConvTranspose"
 
 # MobileNetV2's expansion factor t and ResNet's bottleneck width (out_channels / 4).

@@ -119,23 +119,30 @@ def rich_text(report: object, width: int, color: bool) -> str:
     return out.getvalue()
 
 
-def modules_after(*calls: list[str], packages: tuple[str, ...]) -> list[str]:
+def modules_after(*calls: list[str], packages: tuple[str, ...], answered: bool = True) -> list[str]:
     """The modules of `packages` (and their submodules) loaded after the CLI answered each
-    of `calls` in one fresh Python: what a call pays to import."""
+    of `calls` in one fresh Python: what a call pays to import.  With `answered`, every call
+    must exit 0: a call that stopped early would import less."""
     import ast
     import subprocess
 
     code = (
         "import sys\n"
         "from convcalc.cli import main\n"
+        "codes = []\n"
         f"for args in {list(calls)!r}:\n"
         "    try:\n"
         "        main(args)\n"
-        "    except SystemExit:\n"
-        "        pass\n"
+        "        codes.append(0)\n"
+        "    except SystemExit as exc:\n"
+        "        codes.append(exc.code or 0)\n"
         f"wanted = {packages!r}\n"
         "inside = tuple(p + '.' for p in wanted)\n"
+        "print(codes)\n"
         "print(sorted(m for m in sys.modules if m in wanted or m.startswith(inside)))\n"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    return list(ast.literal_eval(done.stdout.strip().splitlines()[-1]))
+    *_, codes, loaded = done.stdout.strip().splitlines()
+    if answered:
+        assert ast.literal_eval(codes) == [0] * len(calls), (codes, done.stderr[-500:])
+    return list(ast.literal_eval(loaded))

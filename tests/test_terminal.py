@@ -208,7 +208,8 @@ def test_help_needs_no_pydantic() -> None:
     # typer 0.29 validates every parameter whose value is not a bool with pydantic; help
     # pages get --help False and a plain bool --version, so they never import it
     calls = (["--help"], ["shape", "--help"], ["solve", "padding"], ["-V"])
-    assert modules_after(*calls, packages=("pydantic", "rich")) == []
+    # `solve padding` alone prints its help and exits 2, as click's no_args_is_help does
+    assert modules_after(*calls, packages=("pydantic", "rich"), answered=False) == []
 
 
 def test_usage_error_text_is_plain(cli) -> None:
@@ -250,18 +251,38 @@ def test_json_is_written_as_json_dumps_writes_it(payload: Any, ascii_only: bool)
 
 
 def test_json_without_the_c_encoder_is_json_dumps(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setitem(sys.modules, "_json", None)  # as on a Python without it
     payload = {"≥": [1.5, float("nan"), (2, "x")], 3: None}
-    for ascii_only in (True, False):
-        expected = json.dumps(payload, ensure_ascii=ascii_only)
-        assert json_text(payload, ascii_only=ascii_only) == expected
+    expected = {flag: json.dumps(payload, ensure_ascii=flag) for flag in (True, False)}
+    calls: list[object] = []
+    real_dumps = json.dumps
+
+    def dumps(value: object, **kwargs: Any) -> str:
+        calls.append(value)
+        return real_dumps(value, **kwargs)
+
+    monkeypatch.setattr(json, "dumps", dumps)
+    assert json_text(payload, ascii_only=True) == expected[True]
+    assert calls == []  # the C encoder wrote it
+    monkeypatch.setitem(sys.modules, "_json", None)  # as on a Python without it
+    for flag in (True, False):
+        assert json_text(payload, ascii_only=flag) == expected[flag]
+    assert calls == [payload, payload]
 
 
-def test_json_refuses_what_json_dumps_refuses() -> None:
-    # json.dumps's own messages
-    with pytest.raises(TypeError, match="Object of type object is not JSON serializable"):
-        json_text({"a": object()}, ascii_only=False)
+@pytest.mark.parametrize("payload", [{"a": object()}, {(1, 2): 3}], ids=["value", "key"])
+def test_json_refuses_what_json_dumps_refuses(payload: object) -> None:
+    with pytest.raises(TypeError) as ours:
+        json_text(payload, ascii_only=False)
+    with pytest.raises(TypeError) as theirs:
+        json.dumps(payload, ensure_ascii=False)
+    assert str(ours.value) == str(theirs.value)
+
+
+def test_json_refuses_a_circular_payload_as_json_dumps_does() -> None:
     circular: list[object] = []
     circular.append(circular)
-    with pytest.raises(ValueError, match="Circular reference detected"):
+    with pytest.raises(ValueError, match="Circular reference") as ours:
         json_text(circular, ascii_only=False)
+    with pytest.raises(ValueError, match="Circular reference") as theirs:
+        json.dumps(circular, ensure_ascii=False)
+    assert str(ours.value) == str(theirs.value)

@@ -32,11 +32,12 @@ def json_text(payload: object, *, ascii_only: bool) -> str:
         # markers (check_circular), default, encoder, indent, separators, sort_keys,
         # skipkeys, allow_nan: json.encoder.JSONEncoder.iterencode's call
         encode = make_encoder({}, _not_serializable, quote, None, ": ", ", ", False, False, True)
+        return "".join(encode(payload, 0))
     except (ImportError, TypeError):
+        # no such encoder, another signature, or a value JSON refuses: json.dumps decides
         import json
 
         return json.dumps(payload, ensure_ascii=ascii_only)
-    return "".join(encode(payload, 0))
 
 
 def _not_serializable(value: object) -> object:

@@ -11,10 +11,9 @@ from typing import Any
 
 from convcalc import arithmetic
 from convcalc.expressions import SIGNATURES, Call, ExpressionError, bind, spec_from_call
-from convcalc.kinds import CONV_FAMILIES
 from convcalc.layers.base import Effect, Module, Shape, effect_of
 from convcalc.layers.lazy import LAZY, Lazy
-from convcalc.specs import LayerSpec, make_spec
+from convcalc.specs import LayerSpec, is_conv, make_spec
 
 # PyTorch class name → (module of convcalc.layers, class, dims), in the order error messages
 # list them.  Written out so that a call imports only the families it names: defining the
@@ -262,8 +261,8 @@ def parameter_shapes(layer: Layer) -> dict[str, Shape]:
         return {}
     if isinstance(layer, Module):
         return layer.parameter_shapes()
-    if layer.family in CONV_FAMILIES:
-        w = arithmetic.weights(layer)  # type: ignore[arg-type]
+    if is_conv(layer):
+        w = arithmetic.weights(layer)
         return {"weight": w.weight_shape} | ({"bias": w.bias_shape} if w.bias_shape else {})
     return {}
 

@@ -16,6 +16,7 @@ from typing import Any, NamedTuple
 from convcalc.arguments import INT64_MAX, expand
 from convcalc.arithmetic import analyze, weights
 from convcalc.errors import ConvcalcError, InputError, LayerError, LimitError
+from convcalc.kinds import CONV_FAMILIES
 from convcalc.notation import int_text, shape_text
 from convcalc.specs import LayerSpec, is_conv
 
@@ -29,7 +30,7 @@ BEYOND = MAX_SIZE + 1  # the level of an output PyTorch refuses as beyond int64:
 LIMITS = f"sizes, paddings and element counts stop at {MAX_SIZE:,} (PyTorch's int64)"
 
 # the families with one fixed window; an adaptive pool's follows its output_size
-SLIDING_FAMILIES = ("conv", "convtranspose", "maxpool", "avgpool")
+SLIDING_FAMILIES = (*CONV_FAMILIES, "maxpool", "avgpool")
 
 
 class NoSolution(ConvcalcError):
